@@ -1,0 +1,51 @@
+# shoal — see README.md. `make` builds bin/shoal.
+SHELL := /bin/bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+K8S_VERSION := v1.37.2
+K8S_MINOR := 37
+# Build tags: selinux for runc/containerd label support; the others drop
+# code shoal never runs (Go's plugin package pulled in by kustomize,
+# gRPC tracing, test-only helpers).
+TAGS := selinux,notest,grpcnotrace,kustomize_disable_go_plugin_support
+PKG := github.com/shoal-dev/shoal
+LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
+	-X k8s.io/component-base/version.gitVersion=$(K8S_VERSION)+shoal \
+	-X k8s.io/component-base/version.gitMajor=1 \
+	-X k8s.io/component-base/version.gitMinor=$(K8S_MINOR) \
+	-X k8s.io/component-base/version.gitTreeState=clean \
+	-X k8s.io/client-go/pkg/version.gitVersion=$(K8S_VERSION)+shoal \
+	-X k8s.io/client-go/pkg/version.gitMajor=1 \
+	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR)
+
+.PHONY: all build deps run test unit integration bench clean
+all: build
+
+build: bin/shoal
+bin/shoal: FORCE
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/shoal ./cmd/shoal
+FORCE:
+
+# Debian packages shoal needs to build and run (cgo for SQLite).
+deps:
+	@command -v gcc >/dev/null && command -v curl >/dev/null || \
+	  (apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev make curl)
+
+# The README's first command: install what is missing, build, run a server.
+run: deps build
+	bin/shoal server $(ARGS)
+
+# The README's second command, and what CI runs.
+test: deps build unit integration
+
+unit:
+	$(GO) test -tags $(TAGS) -count=1 ./internal/...
+
+integration:
+	SHOAL_BIN=$(CURDIR)/bin/shoal $(GO) test -tags $(TAGS) -count=1 -timeout 20m -v ./test/integration/...
+
+bench: build
+	bench/server-idle.sh
+
+clean:
+	rm -rf bin

@@ -1,0 +1,114 @@
+package certs
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/pki"
+)
+
+// Pair is a certificate and its key on disk.
+type Pair struct{ Cert, Key string }
+
+// Server is every credential file the control plane uses.
+type Server struct {
+	ServerCA, ClientCA, RequestHeaderCA Pair
+
+	APIServerServing Pair
+	Admin            Pair
+	ControllerMgr    Pair
+	Scheduler        Pair
+	KubeletClient    Pair // apiserver → kubelet (logs, exec)
+	AuthProxy        Pair // apiserver → aggregated APIs
+
+	ServiceAccountKey string
+}
+
+// Layout names the files without creating them.
+func Layout(p config.Paths) *Server {
+	pair := func(n string) Pair { return Pair{p.TLS(n + ".crt"), p.TLS(n + ".key")} }
+	return &Server{
+		ServerCA:          pair("server-ca"),
+		ClientCA:          pair("client-ca"),
+		RequestHeaderCA:   pair("request-header-ca"),
+		APIServerServing:  pair("serving-kube-apiserver"),
+		Admin:             pair("client-admin"),
+		ControllerMgr:     pair("client-controller"),
+		Scheduler:         pair("client-scheduler"),
+		KubeletClient:     pair("client-kube-apiserver"),
+		AuthProxy:         pair("client-auth-proxy"),
+		ServiceAccountKey: p.TLS("service.key"),
+	}
+}
+
+// Ensure creates missing CAs, issues missing or stale leaves, and returns
+// how many leaves it (re)issued.
+func Ensure(cfg *config.Server, now time.Time) (*Server, int, error) {
+	s := Layout(cfg.Paths)
+	if err := os.MkdirAll(cfg.Paths.TLSDir, 0o700); err != nil {
+		return nil, 0, err
+	}
+	serverCA, err := pki.LoadOrCreateCA(s.ServerCA.Cert, s.ServerCA.Key, "shoal-server-ca")
+	if err != nil {
+		return nil, 0, err
+	}
+	clientCA, err := pki.LoadOrCreateCA(s.ClientCA.Cert, s.ClientCA.Key, "shoal-client-ca")
+	if err != nil {
+		return nil, 0, err
+	}
+	rhCA, err := pki.LoadOrCreateCA(s.RequestHeaderCA.Cert, s.RequestHeaderCA.Key, "shoal-request-header-ca")
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := pki.LoadOrCreateKey(s.ServiceAccountKey); err != nil {
+		return nil, 0, err
+	}
+	leaves := []struct {
+		ca   *pki.CA
+		spec pki.Leaf
+		to   Pair
+	}{
+		{serverCA, servingLeaf(cfg), s.APIServerServing},
+		{clientCA, pki.Leaf{CommonName: "system:admin", Organization: []string{"system:masters"}, Client: true}, s.Admin},
+		{clientCA, pki.Leaf{CommonName: "system:kube-controller-manager", Client: true}, s.ControllerMgr},
+		{clientCA, pki.Leaf{CommonName: "system:kube-scheduler", Client: true}, s.Scheduler},
+		{clientCA, pki.Leaf{CommonName: "system:kube-apiserver", Organization: []string{"system:masters"}, Client: true}, s.KubeletClient},
+		{rhCA, pki.Leaf{CommonName: "system:auth-proxy", Client: true}, s.AuthProxy},
+	}
+	issued := 0
+	for _, l := range leaves {
+		what, err := pki.EnsureLeaf(l.ca, l.spec, l.to.Cert, l.to.Key, now)
+		if err != nil {
+			return nil, 0, fmt.Errorf("certificate %s: %w", l.to.Cert, err)
+		}
+		if what != pki.Reused {
+			issued++
+		}
+	}
+	return s, issued, nil
+}
+
+// servingLeaf is the apiserver's serving identity: every name a client may
+// use, including the in-cluster service IP and the advertise address.
+func servingLeaf(cfg *config.Server) pki.Leaf {
+	dns := []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+		"kubernetes.default.svc." + cfg.ClusterDomain}
+	if h, err := os.Hostname(); err == nil && h != "" {
+		dns = append(dns, h)
+	}
+	ips := []net.IP{net.ParseIP("127.0.0.1"), net.IPv6loopback, cfg.APIServerIP, net.ParseIP(cfg.AdvertiseAddress)}
+	if b := net.ParseIP(cfg.BindAddress); b != nil && !b.IsUnspecified() {
+		ips = append(ips, b)
+	}
+	for _, san := range cfg.TLSSANs {
+		if ip := net.ParseIP(san); ip != nil {
+			ips = append(ips, ip)
+		} else {
+			dns = append(dns, san)
+		}
+	}
+	return pki.Leaf{CommonName: "kube-apiserver", DNSNames: dns, IPs: ips, Server: true}
+}

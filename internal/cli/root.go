@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/shoal-dev/shoal/internal/version"
+)
+
+// NewRoot is the `shoal` command with every subcommand.
+func NewRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "shoal",
+		Short:         "A lightweight, upstream-conformant Kubernetes in one binary",
+		Version:       version.String(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.AddCommand(newServerCommand(), newKubectlCommand())
+	return root
+}
+
+// Main runs shoal with os.Args and returns the process exit code. Invoked
+// through a symlink named kubectl, it behaves as kubectl.
+func Main() int {
+	if filepath.Base(os.Args[0]) == "kubectl" {
+		return runKubectl(os.Args[1:])
+	}
+	root := NewRoot()
+	if err := root.Execute(); err != nil {
+		root.PrintErrln("Error: " + err.Error())
+		return 1
+	}
+	return 0
+}

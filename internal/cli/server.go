@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/sirupsen/logrus"
+	"github.com/spf13/cobra"
+	logsapi "k8s.io/component-base/logs/api/v1"
+
+	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/configfile"
+	"github.com/shoal-dev/shoal/internal/server"
+)
+
+func newServerCommand() *cobra.Command {
+	cfg := &config.Server{}
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run the control plane (and, in a later release, a local node)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			// Nothing may touch the disk before the config is known good.
+			explicit := cmd.Flags().Changed("config")
+			if err := configfile.Apply(cmd.Flags(), cfg.ConfigFile, explicit); err != nil {
+				return err
+			}
+			if err := cfg.Complete(); err != nil {
+				return err
+			}
+			prepareInProcessComponents()
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			go func() {
+				<-ctx.Done()
+				stop() // a second signal kills the process outright
+			}()
+			return server.Run(ctx, cfg, cmd.OutOrStdout())
+		},
+	}
+	cfg.AddFlags(cmd.Flags())
+	return cmd
+}
+
+// prepareInProcessComponents sets the process-wide knobs that let several
+// upstream components share one process.
+func prepareInProcessComponents() {
+	// Every component applies its logging options; the second would fail
+	// without this.
+	logsapi.ReapplyHandling = logsapi.ReapplyHandlingIgnoreUnchanged
+	// kine logs through logrus; keep it to warnings unless asked.
+	if os.Getenv("SHOAL_DEBUG") == "" {
+		logrus.SetLevel(logrus.WarnLevel)
+	}
+}

@@ -1,0 +1,37 @@
+package config
+
+import "path/filepath"
+
+// Paths is where shoal keeps each file under the data dir. The layout
+// mirrors K3s's so that its operators find their way.
+type Paths struct {
+	DataDir    string
+	ServerDir  string
+	DBDir      string
+	DBFile     string
+	KineSocket string
+	TLSDir     string
+	CredDir    string
+	EtcDir     string
+}
+
+// NewPaths derives every path from the data dir.
+func NewPaths(dataDir string) Paths {
+	server := filepath.Join(dataDir, "server")
+	return Paths{
+		DataDir:    dataDir,
+		ServerDir:  server,
+		DBDir:      filepath.Join(server, "db"),
+		DBFile:     filepath.Join(server, "db", "state.db"),
+		KineSocket: filepath.Join(server, "kine.sock"),
+		TLSDir:     filepath.Join(server, "tls"),
+		CredDir:    filepath.Join(server, "cred"),
+		EtcDir:     filepath.Join(server, "etc"),
+	}
+}
+
+// TLS returns a file in the TLS dir.
+func (p Paths) TLS(name string) string { return filepath.Join(p.TLSDir, name) }
+
+// Cred returns a kubeconfig path in the credentials dir.
+func (p Paths) Cred(name string) string { return filepath.Join(p.CredDir, name+".kubeconfig") }

@@ -1,0 +1,169 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/spf13/pflag"
+)
+
+// Default locations, as K3s users expect them (with shoal's names).
+const (
+	DefaultDataDir         = "/var/lib/shoal"
+	DefaultConfigFile      = "/etc/shoal/config.yaml"
+	DefaultKubeconfigPath  = "/etc/shoal/shoal.yaml"
+	DefaultHTTPSListenPort = 6443
+)
+
+// Server is the configuration of `shoal server`.
+type Server struct {
+	ConfigFile string
+
+	DataDir          string
+	HTTPSListenPort  int
+	BindAddress      string
+	AdvertiseAddress string
+	TLSSANs          []string
+	ClusterCIDR      string
+	ServiceCIDR      string
+	ClusterDNS       string
+	ClusterDomain    string
+
+	WriteKubeconfig     string
+	WriteKubeconfigMode string
+
+	DisableAgent bool
+
+	ExtraAPIServerArgs         []string
+	ExtraControllerManagerArgs []string
+	ExtraSchedulerArgs         []string
+
+	// Derived by Complete.
+	Paths          Paths
+	ServiceNet     *net.IPNet
+	ClusterNet     *net.IPNet
+	APIServerIP    net.IP // first address of the service CIDR: kubernetes.default
+	KubeconfigMode os.FileMode
+}
+
+// AddFlags binds every server flag to s, with K3s's spelling.
+func (s *Server) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVarP(&s.ConfigFile, "config", "c", DefaultConfigFile, "YAML file whose keys are long flag names; the command line wins")
+	fs.StringVarP(&s.DataDir, "data-dir", "d", DefaultDataDir, "Directory holding all of shoal's state")
+	fs.IntVar(&s.HTTPSListenPort, "https-listen-port", DefaultHTTPSListenPort, "Port the Kubernetes API listens on")
+	fs.StringVar(&s.BindAddress, "bind-address", "0.0.0.0", "Address the Kubernetes API binds to")
+	fs.StringVar(&s.AdvertiseAddress, "advertise-address", "", "Address advertised to the cluster (default: the IP of the default-route interface)")
+	fs.StringSliceVar(&s.TLSSANs, "tls-san", nil, "Extra hostname or IP in the API serving certificate (repeatable)")
+	fs.StringVar(&s.ClusterCIDR, "cluster-cidr", "10.42.0.0/16", "Pod network CIDR")
+	fs.StringVar(&s.ServiceCIDR, "service-cidr", "10.43.0.0/16", "Service network CIDR")
+	fs.StringVar(&s.ClusterDNS, "cluster-dns", "", "Cluster DNS service IP (default: the 10th address of --service-cidr)")
+	fs.StringVar(&s.ClusterDomain, "cluster-domain", "cluster.local", "Cluster domain")
+	fs.StringVarP(&s.WriteKubeconfig, "write-kubeconfig", "o", DefaultKubeconfigPath, "Write the admin kubeconfig to this file")
+	fs.StringVar(&s.WriteKubeconfigMode, "write-kubeconfig-mode", "0600", "File mode of the written kubeconfig, in octal")
+	fs.BoolVar(&s.DisableAgent, "disable-agent", false, "Run only the control plane, no local node")
+	fs.StringArrayVar(&s.ExtraAPIServerArgs, "kube-apiserver-arg", nil, "Extra kube-apiserver flag as key=value (repeatable, wins over shoal's)")
+	fs.StringArrayVar(&s.ExtraControllerManagerArgs, "kube-controller-manager-arg", nil, "Extra kube-controller-manager flag as key=value (repeatable)")
+	fs.StringArrayVar(&s.ExtraSchedulerArgs, "kube-scheduler-arg", nil, "Extra kube-scheduler flag as key=value (repeatable)")
+}
+
+// Complete validates s and fills the derived fields. Every error names the
+// flag (or config key, which is the same word) and what is expected.
+func (s *Server) Complete() error {
+	if s.DataDir == "" {
+		return fmt.Errorf("--data-dir: must not be empty")
+	}
+	abs, err := filepath.Abs(s.DataDir)
+	if err != nil {
+		return fmt.Errorf("--data-dir %q: %w", s.DataDir, err)
+	}
+	s.DataDir = abs
+	s.Paths = NewPaths(abs)
+	if s.HTTPSListenPort < 1 || s.HTTPSListenPort > 65535 {
+		return fmt.Errorf("--https-listen-port %d: must be between 1 and 65535", s.HTTPSListenPort)
+	}
+	if net.ParseIP(s.BindAddress) == nil {
+		return fmt.Errorf("--bind-address %q: not an IP address", s.BindAddress)
+	}
+	if err := s.completeAddresses(); err != nil {
+		return err
+	}
+	mode, err := strconv.ParseUint(s.WriteKubeconfigMode, 8, 32)
+	if err != nil || mode > 0o777 {
+		return fmt.Errorf("--write-kubeconfig-mode %q: must be an octal file mode such as 0600 or 0644", s.WriteKubeconfigMode)
+	}
+	s.KubeconfigMode = os.FileMode(mode)
+	if s.WriteKubeconfig != "" {
+		if s.WriteKubeconfig, err = filepath.Abs(s.WriteKubeconfig); err != nil {
+			return fmt.Errorf("--write-kubeconfig: %w", err)
+		}
+	}
+	for flag, args := range map[string][]string{
+		"kube-apiserver-arg":          s.ExtraAPIServerArgs,
+		"kube-controller-manager-arg": s.ExtraControllerManagerArgs,
+		"kube-scheduler-arg":          s.ExtraSchedulerArgs,
+	} {
+		if err := ValidateExtraArgs(flag, args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Server) completeAddresses() error {
+	var err error
+	if s.ClusterNet, err = parseCIDR("cluster-cidr", s.ClusterCIDR); err != nil {
+		return err
+	}
+	if s.ServiceNet, err = parseCIDR("service-cidr", s.ServiceCIDR); err != nil {
+		return err
+	}
+	if s.ServiceNet.Contains(s.ClusterNet.IP) || s.ClusterNet.Contains(s.ServiceNet.IP) {
+		return fmt.Errorf("--service-cidr %s overlaps --cluster-cidr %s", s.ServiceCIDR, s.ClusterCIDR)
+	}
+	if s.APIServerIP, err = NthAddress(s.ServiceNet, 1); err != nil {
+		return fmt.Errorf("--service-cidr %s: %w", s.ServiceCIDR, err)
+	}
+	if s.ClusterDNS == "" {
+		dns, err := NthAddress(s.ServiceNet, 10)
+		if err != nil {
+			return fmt.Errorf("--service-cidr %s: %w", s.ServiceCIDR, err)
+		}
+		s.ClusterDNS = dns.String()
+	} else if ip := net.ParseIP(s.ClusterDNS); ip == nil || !s.ServiceNet.Contains(ip) {
+		return fmt.Errorf("--cluster-dns %q: must be an IP inside --service-cidr %s", s.ClusterDNS, s.ServiceCIDR)
+	}
+	if s.AdvertiseAddress == "" {
+		ip, err := DefaultRouteIP()
+		if err != nil {
+			return fmt.Errorf("--advertise-address: not given and %w", err)
+		}
+		s.AdvertiseAddress = ip.String()
+	}
+	ip := net.ParseIP(s.AdvertiseAddress)
+	if ip == nil {
+		return fmt.Errorf("--advertise-address %q: not an IP address", s.AdvertiseAddress)
+	}
+	if ip.IsLoopback() || ip.IsUnspecified() {
+		return fmt.Errorf("--advertise-address %s: must be a routable address, not loopback or unspecified", ip)
+	}
+	for _, san := range s.TLSSANs {
+		if san == "" {
+			return fmt.Errorf("--tls-san: empty value")
+		}
+	}
+	return nil
+}
+
+func parseCIDR(flag, v string) (*net.IPNet, error) {
+	ip, n, err := net.ParseCIDR(v)
+	if err != nil {
+		return nil, fmt.Errorf("--%s %q: not a CIDR such as 10.42.0.0/16", flag, v)
+	}
+	if !ip.Equal(n.IP) {
+		return nil, fmt.Errorf("--%s %q: host bits set, did you mean %s?", flag, v, n)
+	}
+	return n, nil
+}

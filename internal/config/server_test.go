@@ -1,0 +1,74 @@
+package config
+
+import (
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func parse(t *testing.T, args ...string) (*Server, error) {
+	t.Helper()
+	s := &Server{}
+	fs := pflag.NewFlagSet("server", pflag.ContinueOnError)
+	s.AddFlags(fs)
+	if err := fs.Parse(append([]string{"--data-dir=" + t.TempDir(), "--advertise-address=192.0.2.10"}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	return s, s.Complete()
+}
+
+func TestCompleteDefaults(t *testing.T) {
+	s, err := parse(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.APIServerIP.String() != "10.43.0.1" || s.ClusterDNS != "10.43.0.10" {
+		t.Fatalf("service IPs: %s %s", s.APIServerIP, s.ClusterDNS)
+	}
+	if s.KubeconfigMode != 0o600 {
+		t.Fatalf("mode %o", s.KubeconfigMode)
+	}
+	if !strings.HasSuffix(s.Paths.DBFile, "/server/db/state.db") {
+		t.Fatalf("db %s", s.Paths.DBFile)
+	}
+}
+
+func TestCompleteErrorsNameTheFlag(t *testing.T) {
+	tests := []struct {
+		arg  string
+		flag string
+	}{
+		{"--https-listen-port=0", "--https-listen-port"},
+		{"--bind-address=nope", "--bind-address"},
+		{"--cluster-cidr=10.42.0.0", "--cluster-cidr"},
+		{"--cluster-cidr=10.42.0.1/16", "--cluster-cidr"},
+		{"--service-cidr=10.42.0.0/24", "--service-cidr"},
+		{"--cluster-dns=10.99.0.10", "--cluster-dns"},
+		{"--advertise-address=127.0.0.1", "--advertise-address"},
+		{"--write-kubeconfig-mode=999", "--write-kubeconfig-mode"},
+		{"--kube-apiserver-arg=novalue", "--kube-apiserver-arg"},
+		{"--kube-scheduler-arg==x", "--kube-scheduler-arg"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.arg, func(t *testing.T) {
+			_, err := parse(t, tt.arg)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.flag) {
+				t.Fatalf("err = %v, want it to start with %s", err, tt.flag)
+			}
+		})
+	}
+}
+
+func TestNthAddress(t *testing.T) {
+	_, n, _ := net.ParseCIDR("10.43.0.0/16")
+	ip, err := NthAddress(n, 10)
+	if err != nil || ip.String() != "10.43.0.10" {
+		t.Fatalf("%v %v", ip, err)
+	}
+	_, small, _ := net.ParseCIDR("10.0.0.0/30")
+	if _, err := NthAddress(small, 10); err == nil {
+		t.Fatal("want error for small network")
+	}
+}

@@ -1,0 +1,149 @@
+package controlplane
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	basecompatibility "k8s.io/component-base/compatibility"
+	logsapi "k8s.io/component-base/logs/api/v1"
+	apiserverapp "k8s.io/kubernetes/cmd/kube-apiserver/app"
+	apiserveroptions "k8s.io/kubernetes/cmd/kube-apiserver/app/options"
+
+	"github.com/shoal-dev/shoal/internal/atomicfile"
+	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/lifecycle"
+)
+
+// authenticationConfig lets anonymous requests reach only the health
+// endpoints; everything else needs a credential (401 otherwise).
+const authenticationConfig = `apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+anonymous:
+  enabled: true
+  conditions:
+  - path: /livez
+  - path: /readyz
+  - path: /healthz
+`
+
+// APIServer is kube-apiserver in-process.
+type APIServer struct {
+	upstream
+	authConfigPath string
+	admin          *rest.Config
+}
+
+var _ lifecycle.Component = (*APIServer)(nil)
+
+// NewAPIServer builds the apiserver's argv from the config.
+func NewAPIServer(cfg *config.Server, c *certs.Server, etcdEndpoint string, admin *rest.Config) *APIServer {
+	authPath := filepath.Join(cfg.Paths.EtcDir, "authentication-config.yaml")
+	issuer := "https://kubernetes.default.svc." + cfg.ClusterDomain
+	args := Args{
+		"advertise-address":                  cfg.AdvertiseAddress,
+		"bind-address":                       cfg.BindAddress,
+		"secure-port":                        strconv.Itoa(cfg.HTTPSListenPort),
+		"etcd-servers":                       etcdEndpoint,
+		"service-cluster-ip-range":           cfg.ServiceCIDR,
+		"authorization-mode":                 "Node,RBAC",
+		"enable-admission-plugins":           "NodeRestriction",
+		"authentication-config":              authPath,
+		"allow-privileged":                   "true",
+		"profiling":                          "false",
+		"enable-aggregator-routing":          "true",
+		"tls-cert-file":                      c.APIServerServing.Cert,
+		"tls-private-key-file":               c.APIServerServing.Key,
+		"client-ca-file":                     c.ClientCA.Cert,
+		"service-account-key-file":           c.ServiceAccountKey,
+		"service-account-signing-key-file":   c.ServiceAccountKey,
+		"service-account-issuer":             issuer,
+		"api-audiences":                      issuer + ",shoal",
+		"kubelet-client-certificate":         c.KubeletClient.Cert,
+		"kubelet-client-key":                 c.KubeletClient.Key,
+		"kubelet-preferred-address-types":    "InternalIP,ExternalIP,Hostname",
+		"requestheader-client-ca-file":       c.RequestHeaderCA.Cert,
+		"requestheader-allowed-names":        "system:auth-proxy",
+		"requestheader-extra-headers-prefix": "X-Remote-Extra-",
+		"requestheader-group-headers":        "X-Remote-Group",
+		"requestheader-username-headers":     "X-Remote-User",
+		"proxy-client-cert-file":             c.AuthProxy.Cert,
+		"proxy-client-key-file":              c.AuthProxy.Key,
+	}
+	return &APIServer{
+		upstream:       upstream{name: "kube-apiserver", argv: args.Merge(cfg.ExtraAPIServerArgs)},
+		authConfigPath: authPath,
+		admin:          admin,
+	}
+}
+
+// Start writes the authentication config and runs the apiserver.
+func (a *APIServer) Start(ctx context.Context) error {
+	if err := atomicfile.Write(a.authConfigPath, []byte(authenticationConfig), 0o600); err != nil {
+		return err
+	}
+	return a.launch(ctx, apiserverCommand())
+}
+
+// apiserverCommand mirrors upstream NewAPIServerCommand without installing
+// a signal handler: the context comes from ExecuteContext.
+func apiserverCommand() *cobra.Command {
+	s := apiserveroptions.NewServerRunOptions()
+	registry := s.GenericServerRunOptions.ComponentGlobalsRegistry
+	featureGate := registry.FeatureGateFor(basecompatibility.DefaultKubeComponent)
+	pre := func(*cobra.Command) error {
+		if err := registry.Set(); err != nil {
+			return err
+		}
+		rest.SetDefaultWarningHandler(rest.NoWarnings{})
+		return nil
+	}
+	run := func(cmd *cobra.Command) error {
+		if err := logsapi.ValidateAndApply(s.Logs, featureGate); err != nil {
+			return err
+		}
+		completed, err := s.Complete(cmd.Context())
+		if err != nil {
+			return err
+		}
+		if errs := completed.Validate(); len(errs) != 0 {
+			return utilerrors.NewAggregate(errs)
+		}
+		return apiserverapp.Run(cmd.Context(), completed)
+	}
+	return newCommand("kube-apiserver", s.Flags(), pre, run)
+}
+
+// Ready polls /readyz with the admin identity until it answers ok.
+func (a *APIServer) Ready(ctx context.Context) error {
+	client, err := kubernetes.NewForConfig(a.admin)
+	if err != nil {
+		return err
+	}
+	var last error
+	err = wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		select {
+		case <-a.Done():
+			return false, fmt.Errorf("exited: %w", a.Err())
+		default:
+		}
+		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		if err != nil {
+			last = fmt.Errorf("%w: %s", err, body)
+			return false, nil
+		}
+		return string(body) == "ok", nil
+	})
+	if err != nil && last != nil && ctx.Err() != nil {
+		return fmt.Errorf("%w (last /readyz answer: %v)", err, last)
+	}
+	return err
+}

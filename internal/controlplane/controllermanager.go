@@ -1,0 +1,129 @@
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	utilfeature "k8s.io/apiserver/pkg/util/feature"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	logsapi "k8s.io/component-base/logs/api/v1"
+	kcmapp "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	kcmoptions "k8s.io/kubernetes/cmd/kube-controller-manager/app/options"
+
+	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/lifecycle"
+)
+
+// ControllerManager is kube-controller-manager in-process.
+type ControllerManager struct {
+	upstream
+	admin *rest.Config
+}
+
+var _ lifecycle.Component = (*ControllerManager)(nil)
+
+// NewControllerManager builds the controller manager's argv.
+func NewControllerManager(cfg *config.Server, c *certs.Server) *ControllerManager {
+	kubeconfig := cfg.Paths.Cred("controller")
+	args := Args{
+		"kubeconfig":                       kubeconfig,
+		"authentication-kubeconfig":        kubeconfig,
+		"authorization-kubeconfig":         kubeconfig,
+		"bind-address":                     "127.0.0.1",
+		"secure-port":                      "10257",
+		"profiling":                        "false",
+		"allocate-node-cidrs":              "true",
+		"cluster-cidr":                     cfg.ClusterCIDR,
+		"service-cluster-ip-range":         cfg.ServiceCIDR,
+		"configure-cloud-routes":           "false",
+		"controllers":                      "*,tokencleaner",
+		"use-service-account-credentials":  "true",
+		"root-ca-file":                     c.ServerCA.Cert,
+		"service-account-private-key-file": c.ServiceAccountKey,
+		"terminated-pod-gc-threshold":      "1000",
+		// One SQLite-backed server cannot have a rival: no leader election,
+		// which also spares the datastore a lease write every two seconds.
+		"leader-elect": "false",
+
+		"cluster-signing-kube-apiserver-client-cert-file": c.ClientCA.Cert,
+		"cluster-signing-kube-apiserver-client-key-file":  c.ClientCA.Key,
+		"cluster-signing-kubelet-client-cert-file":        c.ClientCA.Cert,
+		"cluster-signing-kubelet-client-key-file":         c.ClientCA.Key,
+		"cluster-signing-kubelet-serving-cert-file":       c.ServerCA.Cert,
+		"cluster-signing-kubelet-serving-key-file":        c.ServerCA.Key,
+		"cluster-signing-legacy-unknown-cert-file":        c.ServerCA.Cert,
+		"cluster-signing-legacy-unknown-key-file":         c.ServerCA.Key,
+	}
+	return &ControllerManager{upstream: upstream{name: "kube-controller-manager", argv: args.Merge(cfg.ExtraControllerManagerArgs)}}
+}
+
+// WithReadinessClient sets the identity used to observe readiness.
+func (m *ControllerManager) WithReadinessClient(admin *rest.Config) *ControllerManager {
+	m.admin = admin
+	return m
+}
+
+// Start runs the controller manager.
+func (m *ControllerManager) Start(ctx context.Context) error {
+	return m.launch(ctx, controllerManagerCommand())
+}
+
+// controllerManagerCommand mirrors upstream NewControllerManagerCommand,
+// with the caller's context instead of context.Background().
+func controllerManagerCommand() *cobra.Command {
+	s, err := kcmoptions.NewKubeControllerManagerOptions()
+	if err != nil {
+		return &cobra.Command{RunE: func(*cobra.Command, []string) error { return err }}
+	}
+	known, disabled, aliases := kcmapp.KnownControllers(), kcmapp.ControllersDisabledByDefault(), kcmapp.ControllerAliases()
+	fss := s.Flags(known, disabled, aliases)
+	s.ParsedFlags = &fss
+	pre := func(*cobra.Command) error {
+		rest.SetDefaultWarningHandler(rest.NoWarnings{})
+		return s.ComponentGlobalsRegistry.Set()
+	}
+	run := func(cmd *cobra.Command) error {
+		if err := logsapi.ValidateAndApply(s.Logs, utilfeature.DefaultFeatureGate); err != nil {
+			return err
+		}
+		c, err := s.Config(cmd.Context(), known, disabled, aliases)
+		if err != nil {
+			return err
+		}
+		return kcmapp.Run(cmd.Context(), c.Complete())
+	}
+	return newCommand("kube-controller-manager", fss, pre, run)
+}
+
+// Ready waits for the service account controller to have created the
+// "default" ServiceAccount in "default": until then no pod can be created
+// there, so that is when the controllers are usefully running.
+func (m *ControllerManager) Ready(ctx context.Context) error {
+	if m.admin == nil {
+		return errors.New("no readiness client")
+	}
+	client, err := kubernetes.NewForConfig(m.admin)
+	if err != nil {
+		return err
+	}
+	return wait.PollUntilContextCancel(ctx, 200*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		select {
+		case <-m.Done():
+			return false, fmt.Errorf("exited: %w", m.Err())
+		default:
+		}
+		_, err := client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return err == nil, nil
+	})
+}

@@ -1,0 +1,129 @@
+package datastore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/k3s-io/kine/pkg/drivers"
+	"github.com/k3s-io/kine/pkg/drivers/sqlite"
+	kineserver "github.com/k3s-io/kine/pkg/server"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc"
+
+	"github.com/shoal-dev/shoal/internal/lifecycle"
+)
+
+// emulatedEtcdVersion is what kine reports to the apiserver: 3.6 tells it
+// that watch progress notifications are supported.
+const emulatedEtcdVersion = "3.6.11"
+
+// SQLite is kine over a SQLite file, served on a unix socket.
+type SQLite struct {
+	lifecycle.Task
+	DBFile string
+	Socket string
+
+	ready chan struct{}
+}
+
+var _ lifecycle.Component = (*SQLite)(nil)
+
+// NewSQLite prepares the datastore; nothing is opened until Start.
+func NewSQLite(dbFile, socket string) *SQLite {
+	return &SQLite{DBFile: dbFile, Socket: socket, ready: make(chan struct{})}
+}
+
+// Name implements lifecycle.Component.
+func (s *SQLite) Name() string { return "datastore" }
+
+// Endpoint is the etcd URL the apiserver uses.
+func (s *SQLite) Endpoint() string { return "unix://" + s.Socket }
+
+// Start opens the database and starts serving.
+func (s *SQLite) Start(ctx context.Context) error {
+	if err := os.MkdirAll(filepath.Dir(s.DBFile), 0o700); err != nil {
+		return err
+	}
+	return s.Go(ctx, s.run)
+}
+
+func (s *SQLite) run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	bctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	_, backend, err := sqlite.New(bctx, &wg, &drivers.Config{
+		DataSourceName:   s.DBFile + "?" + sqlite.DefaultParams,
+		CompactInterval:  5 * time.Minute,
+		CompactTimeout:   5 * time.Second,
+		CompactMinRetain: 1000,
+		CompactBatchSize: 1000,
+		PollBatchSize:    500,
+		PollInterval:     time.Second,
+	})
+	if err != nil {
+		return fmt.Errorf("open %s: %w", s.DBFile, err)
+	}
+	if err := backend.Start(bctx); err != nil {
+		return fmt.Errorf("start kine on %s: %w", s.DBFile, err)
+	}
+	// The socket itself is the access control: 0600 in a 0700 dir.
+	if err := os.Remove(s.Socket); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	lis, err := net.Listen("unix", s.Socket)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", s.Socket, err)
+	}
+	if err := os.Chmod(s.Socket, 0o600); err != nil {
+		lis.Close()
+		return err
+	}
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(8<<20), grpc.MaxSendMsgSize(1<<31-1))
+	kineserver.New(backend, "unix", 5*time.Second, emulatedEtcdVersion).Register(srv)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(lis) }()
+	close(s.ready)
+
+	select {
+	case <-ctx.Done():
+		stopGracefully(srv, 2*time.Second)
+		return nil
+	case err := <-serveErr:
+		return fmt.Errorf("serve %s: %w", s.Socket, err)
+	}
+}
+
+func stopGracefully(srv *grpc.Server, timeout time.Duration) {
+	t := time.AfterFunc(timeout, srv.Stop)
+	defer t.Stop()
+	srv.GracefulStop()
+}
+
+// Ready waits until the socket answers an etcd Status call.
+func (s *SQLite) Ready(ctx context.Context) error {
+	select {
+	case <-s.ready:
+	case <-s.Done():
+		return s.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{s.Endpoint()}, DialTimeout: 5 * time.Second, Context: ctx})
+	if err != nil {
+		return err
+	}
+	defer cli.Close()
+	_, err = cli.Get(ctx, "/registry/health")
+	return err
+}
+
+// Stop closes the socket and the database.
+func (s *SQLite) Stop(ctx context.Context) error { return s.Halt(ctx) }
