@@ -14,12 +14,15 @@ func NewRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "shoal",
 		Short:         "A lightweight, upstream-conformant Kubernetes in one binary",
-		Version:       version.String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetVersionTemplate("{{.Version}}\n")
-	root.AddCommand(newServerCommand(), newKubectlCommand())
+	root.AddCommand(newServerCommand(), newKubectlCommand(), &cobra.Command{
+		Use:   "version",
+		Short: "Print shoal's and Kubernetes' versions",
+		Args:  cobra.NoArgs,
+		Run:   func(cmd *cobra.Command, _ []string) { cmd.Println(version.String()) },
+	})
 	return root
 }
 

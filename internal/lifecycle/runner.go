@@ -26,13 +26,19 @@ func (r *Runner) Run(ctx context.Context, onReady func() error) error {
 	started := make([]Component, 0, len(r.Components))
 	defer func() { r.stopAll(started) }()
 
+	// Components live until Stop, not until ctx ends: a signal must stop
+	// them one by one in reverse order, not all at once.
+	life := context.WithoutCancel(ctx)
 	for _, c := range r.Components {
 		t0 := time.Now()
-		if err := c.Start(ctx); err != nil {
+		if err := c.Start(life); err != nil {
 			return fmt.Errorf("start %s: %w", c.Name(), err)
 		}
 		started = append(started, c)
 		if err := r.waitReady(ctx, c, started); err != nil {
+			if ctx.Err() != nil {
+				return nil // asked to stop while starting: a clean stop
+			}
 			return err
 		}
 		r.report("%s ready (%.2fs)", c.Name(), time.Since(t0).Seconds())

@@ -1,0 +1,72 @@
+package controlplane
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/config"
+)
+
+func testConfig(t *testing.T, args ...string) *config.Server {
+	t.Helper()
+	cfg := &config.Server{}
+	fs := pflag.NewFlagSet("server", pflag.ContinueOnError)
+	cfg.AddFlags(fs)
+	if err := fs.Parse(append([]string{"--data-dir=" + t.TempDir(), "--advertise-address=192.0.2.10"}, args...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Complete(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// TestArgvParsesWithUpstreamFlags checks every flag shoal passes exists in
+// the upstream component at this Kubernetes version, and that user args
+// are merged last.
+func TestArgvParsesWithUpstreamFlags(t *testing.T) {
+	cfg := testConfig(t, "--kube-apiserver-arg=v=3", "--kube-controller-manager-arg=node-monitor-grace-period=20s",
+		"--kube-scheduler-arg=leader-elect=true")
+	c := certs.Layout(cfg.Paths)
+	api := NewAPIServer(cfg, c, "unix:///tmp/kine.sock", nil)
+	kcm := NewControllerManager(cfg, c)
+	sched := NewScheduler(cfg)
+	tests := []struct {
+		name string
+		argv []string
+		cmd  func() *cobra.Command
+		want string
+	}{
+		{"kube-apiserver", api.Argv(), func() *cobra.Command { return apiserverCommand() }, "--v=3"},
+		{"kube-controller-manager", kcm.Argv(), func() *cobra.Command { return controllerManagerCommand() }, "--node-monitor-grace-period=20s"},
+		{"kube-scheduler", sched.Argv(), func() *cobra.Command { return sched.command() }, "--leader-elect=true"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.cmd().ParseFlags(tt.argv); err != nil {
+				t.Fatalf("upstream rejects shoal's argv: %v\n%s", err, strings.Join(tt.argv, " "))
+			}
+			if last := tt.argv[len(tt.argv)-1]; last != tt.want {
+				t.Fatalf("last arg %q, want the user's %q", last, tt.want)
+			}
+		})
+	}
+}
+
+func TestAPIServerArgsAreSecureByDefault(t *testing.T) {
+	cfg := testConfig(t)
+	argv := strings.Join(NewAPIServer(cfg, certs.Layout(cfg.Paths), "unix:///x", nil).Argv(), " ")
+	for _, want := range []string{"--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
+		"--authentication-config=", "--client-ca-file=", "--service-cluster-ip-range=10.43.0.0/16", "--advertise-address=192.0.2.10"} {
+		if !strings.Contains(argv, want) {
+			t.Errorf("apiserver argv lacks %s", want)
+		}
+	}
+	if strings.Contains(argv, "--anonymous-auth=true") || strings.Contains(argv, "insecure") {
+		t.Errorf("apiserver argv weakens authentication: %s", argv)
+	}
+}
