@@ -18,7 +18,7 @@ LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/client-go/pkg/version.gitMajor=1 \
 	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR)
 
-.PHONY: all build deps run test unit integration bench clean
+.PHONY: all build deps run test unit integration bench clean images
 all: build
 
 build: bin/shoal
@@ -39,13 +39,31 @@ run: deps build
 test: deps build unit integration
 
 unit:
-	$(GO) test -tags $(TAGS) -count=1 ./internal/...
+	$(GO) test -tags $(TAGS) -count=1 ./internal/... ./images/...
 
 integration:
 	SHOAL_BIN=$(CURDIR)/bin/shoal $(GO) test -tags $(TAGS) -count=1 -timeout 20m -v ./test/integration/...
+
+# Air-gapped images, built from source with no registry and no engine:
+# the upstream pause (C, from the k8s.io/kubernetes module, static) and the
+# shoal-echo test app at v1 and v2 (Go, static).
+IMAGES := dist/images
+PAUSE_TAG := 3.10.2
+K8S_SRC = $(shell $(GO) list -m -f '{{.Dir}}' k8s.io/kubernetes)
+images: deps
+	mkdir -p $(IMAGES) dist/bin
+	$(GO) mod download k8s.io/kubernetes
+	gcc -Os -static -DVERSION=$(PAUSE_TAG) -o dist/bin/pause $(K8S_SRC)/build/pause/linux/pause.c
+	strip dist/bin/pause
+	$(GO) run ./tools/mkimage -ref registry.k8s.io/pause:$(PAUSE_TAG) -bin dist/bin/pause -path /pause -o $(IMAGES)/pause.tar
+	for v in v1 v2; do \
+	  CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$$v" -o dist/bin/shoal-echo-$$v ./images/echo && \
+	  $(GO) run ./tools/mkimage -ref localhost/shoal-echo:$$v -bin dist/bin/shoal-echo-$$v -path /shoal-echo \
+	    -env PORT=8080 -ports 8080/tcp -o $(IMAGES)/shoal-echo-$$v.tar || exit 1; \
+	done
 
 bench: build
 	bench/server-idle.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

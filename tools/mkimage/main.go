@@ -1,0 +1,40 @@
+// Command mkimage writes a single-binary image tarball (used by
+// `make images`): mkimage -ref localhost/shoal-echo:v1 -bin FILE -path /shoal-echo -o OUT.tar
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/shoal-dev/shoal/internal/ociimage"
+)
+
+func main() {
+	var s ociimage.Spec
+	var out, env, ports string
+	flag.StringVar(&s.Ref, "ref", "", "image reference, e.g. localhost/shoal-echo:v1")
+	flag.StringVar(&s.Binary, "bin", "", "static binary to put in the image")
+	flag.StringVar(&s.InImage, "path", "", "absolute path of the binary inside the image")
+	flag.StringVar(&env, "env", "", "comma-separated KEY=value")
+	flag.StringVar(&ports, "ports", "", "comma-separated exposed ports, e.g. 8080/tcp")
+	flag.StringVar(&out, "o", "", "output tarball")
+	flag.Parse()
+	if s.Ref == "" || s.Binary == "" || out == "" || !strings.HasPrefix(s.InImage, "/") {
+		fmt.Fprintln(os.Stderr, "mkimage: -ref, -bin, -o and an absolute -path are required")
+		os.Exit(2)
+	}
+	if env != "" {
+		s.Env = strings.Split(env, ",")
+	}
+	if ports != "" {
+		s.Ports = strings.Split(ports, ",")
+	}
+	digest, err := ociimage.Write(s, out)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mkimage:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("%s %s %s\n", out, s.Ref, digest)
+}
