@@ -49,6 +49,11 @@ func NewControllerManager(cfg *config.Server, c *certs.Server) *ControllerManage
 		"root-ca-file":                     c.ServerCA.Cert,
 		"service-account-private-key-file": c.ServiceAccountKey,
 		"terminated-pod-gc-threshold":      "1000",
+		// At start each controller fetches its own service-account
+		// credentials; the default client limit (20 qps) made that take
+		// 6 s here, 100/200 takes 0.8 s (measured with bench/server-idle.sh).
+		"kube-api-qps":   "100",
+		"kube-api-burst": "200",
 		// One SQLite-backed server cannot have a rival: no leader election,
 		// which also spares the datastore a lease write every two seconds.
 		"leader-elect": "false",
