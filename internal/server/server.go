@@ -41,6 +41,9 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	}
 	report("certificates ready in %s (%d issued, the rest reused) (%.2fs)", cfg.Paths.TLSDir, issued, time.Since(t0).Seconds())
 
+	if !cfg.DisableAgent {
+		report("the local node (agent) is not part of this release yet: running the control plane only")
+	}
 	ds := datastore.NewSQLite(cfg.Paths.DBFile, cfg.Paths.KineSocket)
 	runner := &lifecycle.Runner{
 		Components: []lifecycle.Component{

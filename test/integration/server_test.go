@@ -280,3 +280,29 @@ func assertMode(t *testing.T, path string, want os.FileMode) {
 		t.Errorf("%s: mode %o, want %o", path, st.Mode().Perm(), want)
 	}
 }
+
+// TestKill9KeepsAcknowledgedObjects: a server killed with SIGKILL restarts
+// on the same data dir with every object it acknowledged.
+func TestKill9KeepsAcknowledgedObjects(t *testing.T) {
+	dir := t.TempDir()
+	port := freePort(t)
+	args := []string{"--data-dir", dir, "--https-listen-port", fmt.Sprint(port),
+		"--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"), "--disable-agent"}
+	s := startServer(t, dir, port, args...)
+	s.waitReady(2 * time.Minute)
+	for i := 0; i < 20; i++ {
+		s.mustKubectl(33, "", "create", "configmap", fmt.Sprintf("acked-%d", i), "--from-literal=i="+fmt.Sprint(i))
+	}
+	if err := s.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-s.exited
+	s2 := startServer(t, dir, port, args...)
+	s2.waitReady(2 * time.Minute)
+	out := s2.mustKubectl(33, "", "get", "configmaps", "-o", "name")
+	for i := 0; i < 20; i++ {
+		if !strings.Contains(out, fmt.Sprintf("configmap/acked-%d\n", i)) {
+			t.Errorf("configmap acked-%d lost after kill -9", i)
+		}
+	}
+}
