@@ -26,6 +26,8 @@ all=$(date +%s.%N)
 sleep "$IDLE"
 rss=$(awk '/VmRSS/{print $2}' /proc/$pid/status)
 hwm=$(awk '/VmHWM/{print $2}' /proc/$pid/status)
+anon=$(awk '/RssAnon/{print $2}' /proc/$pid/status)
+file=$(awk '/RssFile/{print $2}' /proc/$pid/status)
 pss=$(awk '/^Pss:/{s+=$2} END{print s}' /proc/$pid/smaps_rollup)
 
 printf '%-44s %s\n' "figure" "value"
@@ -33,5 +35,7 @@ printf '%-44s %.2f s\n' "start -> /readyz ok (apiserver)" "$(awk "BEGIN{print $r
 printf '%-44s %.2f s\n' "start -> server ready (controllers too)" "$(awk "BEGIN{print $all - $start}")"
 printf '%-44s %d MB\n' "VmRSS after ${IDLE}s idle" $((rss/1024))
 printf '%-44s %d MB\n' "VmHWM after ${IDLE}s idle" $((hwm/1024))
+printf '%-44s %d MB\n' "  of which RssAnon (heap, stacks)" $((anon/1024))
+printf '%-44s %d MB\n' "  of which RssFile (the binary's pages)" $((file/1024))
 printf '%-44s %d MB\n' "PSS after ${IDLE}s idle" $((pss/1024))
 printf '%-44s %d MB\n' "binary size ($BIN)" $(( $(stat -c %s "$BIN") / 1048576 ))
