@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -16,12 +17,21 @@ func NewRoot() *cobra.Command {
 		Short:         "A lightweight, upstream-conformant Kubernetes in one binary",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Upstream's verflag registers a global --version flag that cobra
+		// shows on every command; make it print shoal's version.
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			if f := cmd.Flags().Lookup("version"); f != nil && f.Changed {
+				fmt.Fprintln(cmd.OutOrStdout(), version.String())
+				os.Exit(0)
+			}
+		},
+		Run: func(cmd *cobra.Command, _ []string) { _ = cmd.Help() },
 	}
 	root.AddCommand(newServerCommand(), newKubectlCommand(), &cobra.Command{
 		Use:   "version",
 		Short: "Print shoal's and Kubernetes' versions",
 		Args:  cobra.NoArgs,
-		Run:   func(cmd *cobra.Command, _ []string) { cmd.Println(version.String()) },
+		Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), version.String()) },
 	})
 	return root
 }

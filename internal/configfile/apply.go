@@ -14,8 +14,7 @@ import (
 
 // Apply reads path and sets every key on fs that was not already set on the
 // command line. A missing file is only an error when required is true (the
-// user named it). skip lists keys that are accepted in the file but handled
-// elsewhere (for example "config" itself is refused).
+// user named it). The key "config" itself is refused.
 func Apply(fs *pflag.FlagSet, path string, required bool) error {
 	data, err := os.ReadFile(path)
 	if err != nil {

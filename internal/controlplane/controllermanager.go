@@ -31,7 +31,8 @@ type ControllerManager struct {
 var _ lifecycle.Component = (*ControllerManager)(nil)
 
 // NewControllerManager builds the controller manager's argv.
-func NewControllerManager(cfg *config.Server, c *certs.Server) *ControllerManager {
+// admin is the identity used to observe readiness.
+func NewControllerManager(cfg *config.Server, c *certs.Server, admin *rest.Config) *ControllerManager {
 	kubeconfig := cfg.Paths.Cred("controller")
 	args := Args{
 		"kubeconfig":                       kubeconfig,
@@ -67,13 +68,10 @@ func NewControllerManager(cfg *config.Server, c *certs.Server) *ControllerManage
 		"cluster-signing-legacy-unknown-cert-file":        c.ServerCA.Cert,
 		"cluster-signing-legacy-unknown-key-file":         c.ServerCA.Key,
 	}
-	return &ControllerManager{upstream: upstream{name: "kube-controller-manager", argv: args.Merge(cfg.ExtraControllerManagerArgs)}}
-}
-
-// WithReadinessClient sets the identity used to observe readiness.
-func (m *ControllerManager) WithReadinessClient(admin *rest.Config) *ControllerManager {
-	m.admin = admin
-	return m
+	return &ControllerManager{
+		upstream: upstream{name: "kube-controller-manager", argv: args.Merge(cfg.ExtraControllerManagerArgs)},
+		admin:    admin,
+	}
 }
 
 // Start runs the controller manager.

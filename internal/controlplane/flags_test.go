@@ -33,7 +33,7 @@ func TestArgvParsesWithUpstreamFlags(t *testing.T) {
 		"--kube-scheduler-arg=leader-elect=true")
 	c := certs.Layout(cfg.Paths)
 	api := NewAPIServer(cfg, c, "unix:///tmp/kine.sock", nil)
-	kcm := NewControllerManager(cfg, c)
+	kcm := NewControllerManager(cfg, c, nil)
 	sched := NewScheduler(cfg)
 	tests := []struct {
 		name string

@@ -50,7 +50,7 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 			ds,
 			controlplane.NewAPIServer(cfg, c, ds.Endpoint(), admin),
 			controlplane.NewScheduler(cfg),
-			controlplane.NewControllerManager(cfg, c).WithReadinessClient(admin),
+			controlplane.NewControllerManager(cfg, c, admin),
 		},
 		Report: report,
 	}

@@ -96,6 +96,14 @@ func TestServerServesRealKubectl(t *testing.T) {
 		})
 	}
 	t.Run("anonymous", func(t *testing.T) { checkAnonymous(t, kubeconfig) })
+	t.Run("server-version", func(t *testing.T) {
+		// The version strings are set at link time; v0.0.0-master means the
+		// Makefile's -X flags were lost.
+		out := s.mustKubectl(33, "", "get", "--raw", "/version")
+		if !strings.Contains(out, `"gitVersion": "v1.37.`) {
+			t.Fatalf("server gitVersion = %q", out)
+		}
+	})
 	t.Run("embedded-kubectl", func(t *testing.T) {
 		out, err := exec.Command(shoalBin(t), "kubectl", "--kubeconfig", kubeconfig, "get", "ns", "default", "-o", "name").CombinedOutput()
 		if err != nil || strings.TrimSpace(string(out)) != "namespace/default" {
@@ -303,6 +311,15 @@ func TestKill9KeepsAcknowledgedObjects(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		if !strings.Contains(out, fmt.Sprintf("configmap/acked-%d\n", i)) {
 			t.Errorf("configmap acked-%d lost after kill -9", i)
+		}
+	}
+}
+
+func TestVersionCommand(t *testing.T) {
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		out, err := exec.Command(shoalBin(t), args...).Output()
+		if err != nil || !strings.HasPrefix(string(out), "shoal ") || !strings.Contains(string(out), "kubernetes v1.37.") {
+			t.Errorf("shoal %v: %v %q", args, err, out)
 		}
 	}
 }
