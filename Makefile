@@ -6,8 +6,9 @@ K8S_VERSION := v1.37.2
 K8S_MINOR := 37
 # Build tags: selinux for runc/containerd label support; the others drop
 # code shoal never runs (Go's plugin package pulled in by kustomize,
-# gRPC tracing, test-only helpers).
-TAGS := selinux,notest,grpcnotrace,kustomize_disable_go_plugin_support
+# gRPC tracing, test-only helpers, containerd's btrfs/devmapper/zfs
+# snapshotters).
+TAGS := selinux,notest,grpcnotrace,kustomize_disable_go_plugin_support,no_btrfs,no_devmapper,no_zfs
 PKG := github.com/shoal-dev/shoal
 LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/component-base/version.gitVersion=$(K8S_VERSION)+shoal \

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	// containerd's built-in plugins, CRI included, as its own main links them.
+	_ "github.com/containerd/containerd/v2/cmd/containerd/builtins"
+	containerdcmd "github.com/containerd/containerd/v2/cmd/containerd/command"
+	ctrapp "github.com/containerd/containerd/v2/cmd/ctr/app"
+
+	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/containerd"
+)
+
+// newContainerdCommand is the child process the agent supervises; users
+// have no reason to run it by hand.
+func newContainerdCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:                "containerd",
+		Hidden:             true,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := containerdcmd.App().Run(context.Background(), append([]string{"containerd"}, args...)); err != nil {
+				return fmt.Errorf("containerd: %w", err)
+			}
+			return nil
+		},
+	}
+}
+
+// newCtrCommand is upstream ctr, defaulting to the agent's containerd and
+// the Kubernetes namespace (k8s.io).
+func newCtrCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:                "ctr",
+		Short:              "Run the embedded containerd client (ctr) against this node's containerd",
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			defaultEnv("CONTAINERD_ADDRESS", containerd.NewPaths(filepath.Join(config.DefaultDataDir, "agent")).Socket)
+			defaultEnv("CONTAINERD_NAMESPACE", "k8s.io")
+			if err := ctrapp.New().Run(context.Background(), append([]string{"ctr"}, args...)); err != nil {
+				return fmt.Errorf("ctr: %w", err)
+			}
+			return nil
+		},
+	}
+}
+
+func defaultEnv(key, value string) {
+	if os.Getenv(key) == "" {
+		os.Setenv(key, value)
+	}
+}

@@ -1,0 +1,162 @@
+package containerd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	client "github.com/containerd/containerd/v2/client"
+	"k8s.io/klog/v2"
+
+	"github.com/shoal-dev/shoal/internal/atomicfile"
+	"github.com/shoal-dev/shoal/internal/lifecycle"
+)
+
+// Process is containerd as a supervised child of the shoal binary.
+type Process struct {
+	lifecycle.Task
+	settings Settings
+	self     string // path of the shoal binary
+	pid      atomic.Int64
+}
+
+var _ lifecycle.Component = (*Process)(nil)
+
+// NewProcess prepares containerd; nothing runs until Start. shoalBinary
+// is the binary to run as `shoal containerd`; empty means this process's.
+func NewProcess(s Settings, shoalBinary string) (*Process, error) {
+	if shoalBinary == "" {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("containerd: find own binary: %w", err)
+		}
+		shoalBinary = self
+	}
+	return &Process{settings: s, self: shoalBinary}, nil
+}
+
+// PID is the current containerd child's process ID (0 if none).
+func (p *Process) PID() int { return int(p.pid.Load()) }
+
+// Name implements lifecycle.Component.
+func (p *Process) Name() string { return "containerd" }
+
+// Socket is the containerd (and CRI) endpoint.
+func (p *Process) Socket() string { return p.settings.Socket }
+
+// Start writes the config and supervises the child.
+func (p *Process) Start(ctx context.Context) error {
+	cfg, err := Render(p.settings)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(p.settings.Config, cfg, 0o600); err != nil {
+		return err
+	}
+	for _, d := range []string{p.settings.Root, p.settings.State, p.settings.CNIBin, p.settings.CNIConf} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return err
+		}
+	}
+	return p.Go(ctx, p.supervise)
+}
+
+// supervise runs the child until ctx ends, restarting it with backoff.
+func (p *Process) supervise(ctx context.Context) error {
+	backoff := time.Second
+	for {
+		started := time.Now()
+		err := p.runOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if time.Since(started) > time.Minute {
+			backoff = time.Second
+		}
+		klog.ErrorS(err, "containerd exited, restarting", "after", backoff, "log", p.settings.Log)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+func (p *Process) runOnce(ctx context.Context) error {
+	if err := os.MkdirAll(filepath.Dir(p.settings.Log), 0o700); err != nil {
+		return err
+	}
+	logFile, err := os.OpenFile(p.settings.Log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(p.self, "containerd", "--config", p.settings.Config)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// containerd dies with shoal; the shims it started (and so the pods)
+	// live on and are adopted again by the next containerd.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start containerd: %w", err)
+	}
+	p.pid.Store(int64(cmd.Process.Pid))
+	defer p.pid.Store(0)
+	klog.InfoS("containerd started", "pid", cmd.Process.Pid, "argv", cmd.Args)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil {
+			err = errors.New("exited with status 0")
+		}
+		return err
+	case <-ctx.Done():
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		return nil
+	}
+}
+
+// Ready waits until the socket answers a Version call.
+func (p *Process) Ready(ctx context.Context) error {
+	for {
+		if err := p.probe(ctx); err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("containerd not answering on %s (log: %s): %w", p.settings.Socket, p.settings.Log, ctx.Err())
+		case <-p.Done():
+			return p.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (p *Process) probe(ctx context.Context) error {
+	if _, err := os.Stat(p.settings.Socket); err != nil {
+		return err
+	}
+	c, err := client.New(p.settings.Socket, client.WithTimeout(2*time.Second))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.Version(ctx)
+	return err
+}
+
+// Stop terminates containerd (not its shims).
+func (p *Process) Stop(ctx context.Context) error { return p.Halt(ctx) }
