@@ -66,9 +66,6 @@ func (r *Runner) waitReady(ctx context.Context, c Component, started []Component
 	select {
 	case err := <-readyErr:
 		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
 			if c.Err() != nil {
 				err = c.Err()
 			}

@@ -51,7 +51,13 @@ func (f *fake) Ready(ctx context.Context) error {
 	}
 }
 func (f *fake) Stop(ctx context.Context) error {
-	f.record("stop " + f.name)
+	state := "running"
+	select {
+	case <-f.Done():
+		state = "already ended"
+	default:
+	}
+	f.record("stop " + f.name + " (" + state + ")")
 	return f.Halt(ctx)
 }
 
@@ -66,7 +72,9 @@ func TestRunnerStartsInOrderAndStopsInReverse(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	got := strings.Join(log, ",")
-	if want := "start a,start b,stop b,stop a"; got != want {
+	// Cancelling Run's context must not end the components by itself:
+	// each is still running when its own Stop comes, in reverse order.
+	if want := "start a,start b,stop b (running),stop a (running)"; got != want {
 		t.Fatalf("order = %s, want %s", got, want)
 	}
 }
@@ -81,7 +89,7 @@ func TestRunnerFailsWhenComponentDiesBeforeReady(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "port in use") || !strings.Contains(err.Error(), "b") {
 		t.Fatalf("err = %v, want b's failure", err)
 	}
-	if got := strings.Join(log, ","); got != "start a,start b,stop b,stop a" {
+	if got := strings.Join(log, ","); got != "start a,start b,stop b (already ended),stop a (running)" {
 		t.Fatalf("order = %s", got)
 	}
 }
@@ -99,4 +107,35 @@ func TestRunnerReturnsWhenRunningComponentEnds(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "a: exited unexpectedly") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+func TestRunnerSignalDuringStartIsACleanStop(t *testing.T) {
+	var log []string
+	var mu sync.Mutex
+	a, slow := newFake("a", &log, &mu), newFake("slow", &log, &mu)
+	ctx, cancel := context.WithCancel(context.Background())
+	waiting := &neverReady{fake: slow, entered: make(chan struct{})}
+	r := &Runner{Components: []Component{a, waiting}}
+	go func() {
+		<-waiting.entered // the runner is waiting for "slow": now the signal comes
+		cancel()
+	}()
+	if err := r.Run(ctx, func() error { t.Error("onReady called"); return nil }); err != nil {
+		t.Fatalf("Run = %v, want nil for a stop asked during start", err)
+	}
+	if got := strings.Join(log, ","); got != "start a,start slow,stop slow (running),stop a (running)" {
+		t.Fatalf("order = %s", got)
+	}
+}
+
+// neverReady wraps a fake whose Ready blocks until ctx ends.
+type neverReady struct {
+	*fake
+	entered chan struct{}
+}
+
+func (n *neverReady) Ready(ctx context.Context) error {
+	close(n.entered)
+	<-ctx.Done()
+	return ctx.Err()
 }
