@@ -10,6 +10,9 @@ K8S_MINOR := 37
 # snapshotters).
 TAGS := selinux,notest,grpcnotrace,kustomize_disable_go_plugin_support,no_btrfs,no_devmapper,no_zfs
 PKG := github.com/shoal-dev/shoal
+IMAGES := dist/images
+PAUSE_TAG := 3.10.2
+K8S_SRC = $(shell $(GO) list -m -f '{{.Dir}}' k8s.io/kubernetes)
 LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/component-base/version.gitVersion=$(K8S_VERSION)+shoal \
 	-X k8s.io/component-base/version.gitMajor=1 \
@@ -19,18 +22,39 @@ LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/client-go/pkg/version.gitMajor=1 \
 	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR)
 
-.PHONY: all build deps run test unit integration bench clean images
+.PHONY: all build deps run test unit integration bench clean images runtime
 all: build
 
 build: bin/shoal
-bin/shoal: FORCE
+bin/shoal: runtime FORCE
 	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/shoal ./cmd/shoal
 FORCE:
 
-# Debian packages shoal needs to build and run (cgo for SQLite).
+# The node's own executables, built from their upstream modules (pinned in
+# tools/runtime/go.mod) and embedded gzipped into bin/shoal: runc (static,
+# with seccomp), containerd-shim-runc-v2, and the CNI reference plugins.
+RUNTIME_DIR := internal/runtimebin/assets
+RUNTIME_BINS := runc containerd-shim-runc-v2 bridge host-local loopback portmap
+RUNTIME_GZ := $(RUNTIME_BINS:%=$(RUNTIME_DIR)/%.gz)
+runtime: $(RUNTIME_GZ) $(RUNTIME_DIR)/pause.tar
+$(RUNTIME_DIR)/pause.tar: $(IMAGES)/pause.tar
+	cp $< $@
+$(RUNTIME_DIR)/runc.gz: tools/runtime/go.mod | deps
+	cd tools/runtime && CGO_ENABLED=1 $(GO) build -trimpath -tags "seccomp urfave_cli_no_docs netgo osusergo" \
+	  -ldflags "-s -w -X main.version=$$($(GO) list -m -f '{{.Version}}' github.com/opencontainers/runc | tr -d v) -extldflags -static" \
+	  -o $(CURDIR)/dist/runtime/runc github.com/opencontainers/runc
+	gzip -9 -n -c dist/runtime/runc > $@
+$(RUNTIME_DIR)/%.gz: tools/runtime/go.mod
+	cd tools/runtime && CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(CURDIR)/dist/runtime/$* \
+	  $$(grep -E '^\s+\S+/$*$$' go.mod | tr -d '[:space:]')
+	gzip -9 -n -c dist/runtime/$* > $@
+
+# Debian packages shoal needs to build and run (cgo for SQLite, libseccomp
+# for runc, iptables for kube-proxy and flannel).
 deps:
-	@command -v gcc >/dev/null && command -v curl >/dev/null || \
-	  (apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev make curl)
+	@command -v gcc >/dev/null && command -v curl >/dev/null && command -v iptables >/dev/null && \
+	  test -e /usr/lib/x86_64-linux-gnu/libseccomp.a -o -e /usr/lib/$$(uname -m)-linux-gnu/libseccomp.a || \
+	  (apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev make curl libseccomp-dev pkg-config iptables)
 
 # The README's first command: install what is missing, build, run a server.
 run: deps build
@@ -48,20 +72,19 @@ integration:
 # Air-gapped images, built from source with no registry and no engine:
 # the upstream pause (C, from the k8s.io/kubernetes module, static) and the
 # shoal-echo test app at v1 and v2 (Go, static).
-IMAGES := dist/images
-PAUSE_TAG := 3.10.2
-K8S_SRC = $(shell $(GO) list -m -f '{{.Dir}}' k8s.io/kubernetes)
-images: deps
-	mkdir -p $(IMAGES) dist/bin
-	$(GO) mod download k8s.io/kubernetes
-	gcc -Os -static -DVERSION=$(PAUSE_TAG) -o dist/bin/pause $(K8S_SRC)/build/pause/linux/pause.c
-	strip dist/bin/pause
-	$(GO) run ./tools/mkimage -ref registry.k8s.io/pause:$(PAUSE_TAG) -bin dist/bin/pause -path /pause -o $(IMAGES)/pause.tar
+images: $(IMAGES)/pause.tar
 	for v in v1 v2; do \
 	  CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$$v" -o dist/bin/shoal-echo-$$v ./images/echo && \
 	  $(GO) run ./tools/mkimage -ref localhost/shoal-echo:$$v -bin dist/bin/shoal-echo-$$v -path /shoal-echo \
 	    -env PORT=8080 -ports 8080/tcp -o $(IMAGES)/shoal-echo-$$v.tar || exit 1; \
 	done
+
+$(IMAGES)/pause.tar: | deps
+	mkdir -p $(IMAGES) dist/bin
+	$(GO) mod download k8s.io/kubernetes
+	gcc -Os -static -DVERSION=$(PAUSE_TAG) -o dist/bin/pause $(K8S_SRC)/build/pause/linux/pause.c
+	strip dist/bin/pause
+	$(GO) run ./tools/mkimage -ref registry.k8s.io/pause:$(PAUSE_TAG) -bin dist/bin/pause -path /pause -o $@
 
 bench: build
 	bench/server-idle.sh

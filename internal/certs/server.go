@@ -100,6 +100,9 @@ func servingLeaf(cfg *config.Server) pki.Leaf {
 		dns = append(dns, h)
 	}
 	ips := []net.IP{net.ParseIP("127.0.0.1"), net.IPv6loopback, cfg.APIServerIP, net.ParseIP(cfg.AdvertiseAddress)}
+	if !cfg.DisableAgent {
+		ips = append(ips, net.ParseIP(cfg.NodeIP))
+	}
 	if b := net.ParseIP(cfg.BindAddress); b != nil && !b.IsUnspecified() {
 		ips = append(ips, b)
 	}

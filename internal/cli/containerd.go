@@ -15,6 +15,7 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/containerd"
+	"github.com/shoal-dev/shoal/internal/crictl"
 )
 
 // newContainerdCommand is the child process the agent supervises; users
@@ -41,7 +42,7 @@ func newCtrCommand() *cobra.Command {
 		Short:              "Run the embedded containerd client (ctr) against this node's containerd",
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			defaultEnv("CONTAINERD_ADDRESS", containerd.NewPaths(filepath.Join(config.DefaultDataDir, "agent")).Socket)
+			defaultEnv("CONTAINERD_ADDRESS", containerdAddress())
 			defaultEnv("CONTAINERD_NAMESPACE", "k8s.io")
 			if err := ctrapp.New().Run(context.Background(), append([]string{"ctr"}, args...)); err != nil {
 				return fmt.Errorf("ctr: %w", err)
@@ -55,4 +56,17 @@ func defaultEnv(key, value string) {
 	if os.Getenv(key) == "" {
 		os.Setenv(key, value)
 	}
+}
+
+// containerdAddress is $CONTAINERD_ADDRESS, or the socket of the node in
+// the default data dir.
+func containerdAddress() string {
+	if a := os.Getenv("CONTAINERD_ADDRESS"); a != "" {
+		return a
+	}
+	return containerd.NewPaths(filepath.Join(config.DefaultDataDir, "agent")).Socket
+}
+
+func newCrictlCommand() *cobra.Command {
+	return crictl.NewCommand(containerdAddress)
 }

@@ -19,7 +19,7 @@ func newServerCommand() *cobra.Command {
 	cfg := &config.Server{}
 	cmd := &cobra.Command{
 		Use:   "server",
-		Short: "Run the control plane (and, in a later release, a local node)",
+		Short: "Run the control plane and, unless --disable-agent, a local node",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Nothing may touch the disk before the config is known good.

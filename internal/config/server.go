@@ -36,6 +36,7 @@ type Server struct {
 	WriteKubeconfigMode string
 
 	DisableAgent bool
+	Agent        // the local node, unless DisableAgent
 
 	ExtraAPIServerArgs         []string
 	ExtraControllerManagerArgs []string
@@ -67,6 +68,7 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&s.ExtraAPIServerArgs, "kube-apiserver-arg", nil, "Extra kube-apiserver flag as key=value (repeatable, wins over shoal's)")
 	fs.StringArrayVar(&s.ExtraControllerManagerArgs, "kube-controller-manager-arg", nil, "Extra kube-controller-manager flag as key=value (repeatable)")
 	fs.StringArrayVar(&s.ExtraSchedulerArgs, "kube-scheduler-arg", nil, "Extra kube-scheduler flag as key=value (repeatable)")
+	s.Agent.AddFlags(fs)
 }
 
 // Complete validates s and fills the derived fields. Every error names the
@@ -109,7 +111,13 @@ func (s *Server) Complete() error {
 			return err
 		}
 	}
-	return nil
+	if s.DisableAgent {
+		return nil
+	}
+	if s.NodeIP == "" {
+		s.NodeIP = s.AdvertiseAddress
+	}
+	return s.Agent.Complete(s.DataDir)
 }
 
 func (s *Server) completeAddresses() error {

@@ -100,6 +100,9 @@ func (p *Process) runOnce(ctx context.Context) error {
 	defer logFile.Close()
 	cmd := exec.Command(p.self, "containerd", "--config", p.settings.Config)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// containerd finds containerd-shim-runc-v2 on its PATH: shoal's bin
+	// dir (which also holds runc and the CNI plugins) comes first.
+	cmd.Env = append(os.Environ(), "PATH="+p.settings.CNIBin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	// containerd dies with shoal; the shims it started (and so the pods)
 	// live on and are adopted again by the next containerd.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}

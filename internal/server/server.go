@@ -13,8 +13,10 @@ import (
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/controlplane"
 	"github.com/shoal-dev/shoal/internal/datastore"
+	"github.com/shoal-dev/shoal/internal/flock"
 	"github.com/shoal-dev/shoal/internal/kubeconfig"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/node"
 )
 
 // Run starts the control plane and blocks until ctx ends or a component
@@ -24,7 +26,7 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	report := func(format string, args ...any) {
 		fmt.Fprintf(out, "shoal: "+format+"\n", args...)
 	}
-	unlock, err := lockDataDir(cfg.Paths)
+	unlock, err := flock.Acquire(cfg.Paths.ServerDir, "--data-dir", "another shoal server")
 	if err != nil {
 		return err
 	}
@@ -41,19 +43,30 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	}
 	report("certificates ready in %s (%d issued, the rest reused) (%.2fs)", cfg.Paths.TLSDir, issued, time.Since(t0).Seconds())
 
-	if !cfg.DisableAgent {
-		report("the local node (agent) is not part of this release yet: running the control plane only")
+	if err := config.WriteCluster(cfg.Paths.ClusterFile(), cfg.Cluster()); err != nil {
+		return err
 	}
 	ds := datastore.NewSQLite(cfg.Paths.DBFile, cfg.Paths.KineSocket)
-	runner := &lifecycle.Runner{
-		Components: []lifecycle.Component{
-			ds,
-			controlplane.NewAPIServer(cfg, c, ds.Endpoint(), admin),
-			controlplane.NewScheduler(cfg),
-			controlplane.NewControllerManager(cfg, c, admin),
-		},
-		Report: report,
+	components := []lifecycle.Component{
+		ds,
+		controlplane.NewAPIServer(cfg, c, ds.Endpoint(), admin),
+		controlplane.NewScheduler(cfg),
+		controlplane.NewControllerManager(cfg, c, admin),
+		controlplane.NewRBAC(admin),
 	}
+	var stack *node.Stack
+	if !cfg.DisableAgent {
+		releaseAgent, err := flock.Acquire(cfg.AgentPaths.Dir, "--data-dir", "another shoal agent")
+		if err != nil {
+			return err
+		}
+		defer releaseAgent()
+		if stack, err = localNode(cfg, c, report); err != nil {
+			return err
+		}
+		components = append(components, stack.Components...)
+	}
+	runner := &lifecycle.Runner{Components: components, Report: report}
 	return runner.Run(ctx, func() error {
 		if cfg.WriteKubeconfig != "" {
 			if err := writeUserKubeconfig(cfg, c); err != nil {
@@ -62,8 +75,23 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 			report("kubeconfig written to %s", cfg.WriteKubeconfig)
 		}
 		report("server ready in %.2fs: https://127.0.0.1:%d", time.Since(start).Seconds(), cfg.HTTPSListenPort)
+		if stack != nil {
+			node.ReportReady(ctx, stack.Client, cfg.NodeName, start, report)
+		}
 		return nil
 	})
+}
+
+// localNode issues the local node's certificates and builds its stack.
+func localNode(cfg *config.Server, c *certs.Server, report func(string, ...any)) (*node.Stack, error) {
+	nc, issued, err := certs.EnsureNode(c, cfg.AgentPaths.TLS, cfg.NodeName, cfg.NodeIP, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("node certificates: %w", err)
+	}
+	if issued > 0 {
+		report("node certificates for %s issued in %s", cfg.NodeName, cfg.AgentPaths.TLS)
+	}
+	return node.New(&node.Config{Agent: cfg.Agent, Cluster: cfg.Cluster(), Certs: nc}, report)
 }
 
 // writeComponentKubeconfigs writes the kubeconfigs the in-process

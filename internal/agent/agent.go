@@ -1,0 +1,44 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/flock"
+	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/node"
+)
+
+// Run starts the node stack and blocks until ctx ends or a component
+// fails. cfg must be Completed.
+func Run(ctx context.Context, cfg *config.AgentCommand, out io.Writer) error {
+	start := time.Now()
+	report := func(format string, args ...any) { fmt.Fprintf(out, "shoal: "+format+"\n", args...) }
+	release, err := flock.Acquire(cfg.AgentPaths.Dir, "--data-dir", "another shoal agent (or a server with its local node)")
+	if err != nil {
+		return err
+	}
+	defer release()
+	paths := config.NewPaths(cfg.DataDir)
+	cluster, err := config.ReadCluster(paths.ClusterFile())
+	if err != nil {
+		return err
+	}
+	nc, _, err := certs.EnsureNode(certs.Layout(paths), cfg.AgentPaths.TLS, cfg.NodeName, cfg.NodeIP, start)
+	if err != nil {
+		return fmt.Errorf("node certificates: %w", err)
+	}
+	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: nc}, report)
+	if err != nil {
+		return err
+	}
+	runner := &lifecycle.Runner{Components: stack.Components, Report: report}
+	return runner.Run(ctx, func() error {
+		node.ReportReady(ctx, stack.Client, cfg.NodeName, start, report)
+		return nil
+	})
+}

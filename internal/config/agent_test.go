@@ -1,0 +1,49 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/pflag"
+)
+
+func parseAgent(t *testing.T, args ...string) (*Agent, error) {
+	t.Helper()
+	a := &Agent{}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	a.AddFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return a, a.Complete("/var/lib/shoal")
+}
+
+func TestAgentFlagsAreValidatedWithTheirNames(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--node-ip=192.0.2.9", "--node-name=Bad_Name"}, "--node-name"},
+		{[]string{"--node-ip=127.0.0.1"}, "--node-ip"},
+		{[]string{"--node-ip=nope"}, "--node-ip"},
+		{[]string{"--node-ip=192.0.2.9", "--node-label=novalue"}, "--node-label"},
+		{[]string{"--node-ip=192.0.2.9", "--node-taint=k=v:Sometimes"}, "--node-taint"},
+		{[]string{"--node-ip=192.0.2.9", "--flannel-backend=wireguard-native"}, "--flannel-backend"},
+		{[]string{"--node-ip=192.0.2.9", "--kubelet-arg=max-pods"}, "--kubelet-arg"},
+	} {
+		_, err := parseAgent(t, tc.args...)
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want prefix %s", tc.args, err, tc.want)
+		}
+	}
+}
+
+func TestAgentDefaultsAndPaths(t *testing.T) {
+	a, err := parseAgent(t, "--node-ip=192.0.2.9", "--node-name=edge-1", "--node-label=zone=a", "--node-taint=dedicated=x:NoSchedule")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.FlannelBackend != "vxlan" || a.AgentPaths.Images != "/var/lib/shoal/agent/images" || a.AgentPaths.Bin != "/var/lib/shoal/agent/bin" {
+		t.Fatalf("agent: %+v", a)
+	}
+}

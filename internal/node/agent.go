@@ -1,0 +1,73 @@
+package node
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/shoal-dev/shoal/internal/containerd"
+	"github.com/shoal-dev/shoal/internal/kubeconfig"
+	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/runtimebin"
+)
+
+// Stack is a node's components, in start order, and the kubelet's client.
+type Stack struct {
+	Components []lifecycle.Component
+	Client     kubernetes.Interface // the node's own identity
+	Containerd *containerd.Process
+}
+
+// New unpacks the runtime executables, writes the node's kubeconfigs and
+// returns its components: containerd, the image import, kubelet, the pod
+// network (unless --flannel-backend=none) and kube-proxy.
+func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
+	p := cfg.AgentPaths
+	wrote, err := runtimebin.Install(p.Bin)
+	if err != nil {
+		return nil, err
+	}
+	if wrote {
+		report("runtime executables (runc, containerd-shim-runc-v2, CNI plugins) unpacked into %s", p.Bin)
+	}
+	kubeletKC := filepath.Join(p.Etc, "kubelet.kubeconfig")
+	for path, pair := range map[string][2]string{
+		kubeletKC: {cfg.Certs.KubeletClient.Cert, cfg.Certs.KubeletClient.Key},
+		filepath.Join(p.Etc, "kube-proxy.kubeconfig"): {cfg.Certs.KubeProxy.Cert, cfg.Certs.KubeProxy.Key},
+		filepath.Join(p.Etc, "flannel.kubeconfig"):    {cfg.Certs.Flannel.Cert, cfg.Certs.Flannel.Key},
+	} {
+		kc := kubeconfig.Client{Server: cfg.ServerURL, CAFile: cfg.Certs.ServerCA, CertFile: pair[0], KeyFile: pair[1]}
+		if err := kubeconfig.Write(path, kc, false, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	rc, err := clientcmd.BuildConfigFromFlags("", kubeletKC)
+	if err != nil {
+		return nil, fmt.Errorf("kubelet kubeconfig: %w", err)
+	}
+	rc.UserAgent = "shoal-agent"
+	client, err := kubernetes.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
+	ctrd, err := containerd.NewProcess(containerd.Settings{
+		Paths:         containerd.NewPaths(p.Dir),
+		RuncBinary:    filepath.Join(p.Bin, "runc"),
+		SystemdCgroup: false,
+	}, "")
+	if err != nil {
+		return nil, err
+	}
+	comps := []lifecycle.Component{
+		ctrd,
+		NewImages(ctrd.Socket(), p.Images, filepath.Join(p.Etc, "images-imported.json"), report),
+		NewKubelet(cfg, ctrd.Socket(), client),
+	}
+	if cfg.FlannelBackend != "none" {
+		comps = append(comps, NewFlannel(cfg, filepath.Join(p.Etc, "flannel.kubeconfig"), containerd.NewPaths(p.Dir).CNIConf))
+	}
+	comps = append(comps, NewKubeProxy(cfg))
+	return &Stack{Components: comps, Client: client, Containerd: ctrd}, nil
+}
