@@ -61,13 +61,13 @@ run: deps build
 	bin/shoal server $(ARGS)
 
 # The README's second command, and what CI runs.
-test: deps build unit integration
+test: deps build images unit integration
 
 unit:
 	$(GO) test -tags $(TAGS) -count=1 ./internal/... ./images/...
 
 integration:
-	SHOAL_BIN=$(CURDIR)/bin/shoal $(GO) test -tags $(TAGS) -count=1 -timeout 20m -v ./test/integration/...
+	SHOAL_BIN=$(CURDIR)/bin/shoal $(GO) test -tags $(TAGS) -count=1 -timeout 30m -v ./test/integration/...
 
 # Air-gapped images, built from source with no registry and no engine:
 # the upstream pause (C, from the k8s.io/kubernetes module, static) and the

@@ -1,6 +1,8 @@
 // Command shoal-echo is the test application shoal's own tests deploy: a
 // tiny HTTP server answering GET / with its version and pod name, with a
-// /healthz endpoint, draining in-flight requests on SIGTERM.
+// /healthz endpoint. On SIGTERM it fails /healthz and keeps serving for
+// DRAIN_DELAY (default 3s: time for the endpoint to leave every node's
+// proxy rules), then finishes in-flight requests and exits.
 package main
 
 import (
@@ -11,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -18,9 +21,13 @@ import (
 // version is set at link time (-X main.version=v2).
 var version = "v1"
 
-func handler(version, pod string) http.Handler {
+func handler(version, pod string, draining *atomic.Bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if draining.Load() {
+			http.Error(w, "draining", http.StatusServiceUnavailable)
+			return
+		}
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
@@ -30,15 +37,26 @@ func handler(version, pod string) http.Handler {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "-version" {
+		fmt.Println("shoal-echo", version)
+		return
+	}
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "8080"
 	}
-	srv := &http.Server{Addr: ":" + port, Handler: handler(version, os.Getenv("HOSTNAME")), ReadHeaderTimeout: 10 * time.Second}
+	delay := 3 * time.Second
+	if d, err := time.ParseDuration(os.Getenv("DRAIN_DELAY")); err == nil {
+		delay = d
+	}
+	var draining atomic.Bool
+	srv := &http.Server{Addr: ":" + port, Handler: handler(version, os.Getenv("HOSTNAME"), &draining), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	go func() {
 		<-ctx.Done()
+		draining.Store(true)
+		time.Sleep(delay)
 		// Drain: stop accepting, finish what is in flight.
 		sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()

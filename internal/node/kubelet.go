@@ -130,6 +130,9 @@ func (k *Kubelet) Start(ctx context.Context) error {
 	if err := os.MkdirAll(kc.StaticPodPath, 0o700); err != nil {
 		return err
 	}
+	if err := EnsureCgroupRoot(k.cgroups, kc.CgroupRoot); err != nil {
+		return fmt.Errorf("kubelet: %w", err)
+	}
 	server := &kubeletoptions.KubeletServer{KubeletFlags: *flags, KubeletConfiguration: *kc}
 	return k.Go(ctx, func(ctx context.Context) error {
 		deps, err := kubeletapp.UnsecuredDependencies(ctx, server, utilfeature.DefaultFeatureGate)

@@ -59,6 +59,7 @@ type server struct {
 	kubeconfig string
 	out        *syncBuffer // stdout: shoal's stage lines
 	errOut     *syncBuffer // stderr: logs and the final error
+	netns      string // network namespace the server (and kubectl) run in; "" is the host's
 	exited     chan struct{}
 	exitErr    error
 }
@@ -84,9 +85,18 @@ func (s *syncBuffer) String() string {
 // been launched (not once it is ready: see waitReady).
 func startServer(t *testing.T, dataDir string, port int, args ...string) *server {
 	t.Helper()
+	return startServerIn(t, "", dataDir, port, args...)
+}
+
+// startServerIn is startServer inside network namespace netns.
+func startServerIn(t *testing.T, netns, dataDir string, port int, args ...string) *server {
+	t.Helper()
 	s := &server{t: t, dataDir: dataDir, port: port, out: &syncBuffer{}, errOut: &syncBuffer{}, exited: make(chan struct{}),
-		kubeconfig: filepath.Join(dataDir, "kubeconfig.yaml")}
+		kubeconfig: filepath.Join(dataDir, "kubeconfig.yaml"), netns: netns}
 	s.cmd = exec.Command(shoalBin(t), append([]string{"server"}, args...)...)
+	if netns != "" {
+		s.cmd = exec.Command("nsenter", append([]string{"--net=/var/run/netns/" + netns, shoalBin(t), "server"}, args...)...)
+	}
 	s.cmd.Stdout = s.out
 	s.cmd.Stderr = s.errOut
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -110,11 +120,17 @@ func startServer(t *testing.T, dataDir string, port int, args ...string) *server
 // the process exits first.
 func (s *server) waitReady(timeout time.Duration) {
 	s.t.Helper()
+	s.waitLine("shoal: server ready", timeout)
+}
+
+// waitLine waits for a line of shoal's output containing want.
+func (s *server) waitLine(want string, timeout time.Duration) {
+	s.t.Helper()
 	deadline := time.After(timeout)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if strings.Contains(s.out.String(), "shoal: server ready") {
+		if strings.Contains(s.out.String(), want) {
 			return
 		}
 		select {
@@ -151,6 +167,9 @@ func (s *server) kubectl(minor int, stdin string, args ...string) (string, error
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, kubectlPath(s.t, minor), append([]string{"--kubeconfig", s.kubeconfig}, args...)...)
+	if s.netns != "" {
+		cmd = exec.CommandContext(ctx, "nsenter", append([]string{"--net=/var/run/netns/" + s.netns, kubectlPath(s.t, minor), "--kubeconfig", s.kubeconfig}, args...)...)
+	}
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
