@@ -86,8 +86,9 @@ $(IMAGES)/pause.tar: | deps
 	strip dist/bin/pause
 	$(GO) run ./tools/mkimage -ref registry.k8s.io/pause:$(PAUSE_TAG) -bin dist/bin/pause -path /pause -o $@
 
-bench: build
+bench: build images
 	bench/server-idle.sh
+	bench/node.sh
 
 clean:
 	rm -rf bin dist

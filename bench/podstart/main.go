@@ -1,0 +1,122 @@
+// Command podstart measures pod start latency on a running shoal: it
+// creates N pods of an image at once and records, per pod, the time from
+// its Create call returning to the watch seeing it Ready. Prints the median,
+// p95, max and the pods/min throughput.
+//
+//	go run ./bench/podstart -kubeconfig KC -n 30 -image localhost/shoal-echo:v1
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+func main() {
+	kc := flag.String("kubeconfig", "", "kubeconfig of the cluster")
+	n := flag.Int("n", 30, "pods to start")
+	image := flag.String("image", "localhost/shoal-echo:v1", "image (must be on the node)")
+	ns := flag.String("namespace", "default", "namespace")
+	flag.Parse()
+	if err := run(*kc, *ns, *image, *n); err != nil {
+		fmt.Fprintln(os.Stderr, "podstart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(kubeconfig, ns, image string, n int) error {
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return err
+	}
+	cfg.QPS, cfg.Burst = 100, 200
+	c, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	sel := "bench=podstart"
+	w, err := c.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	var mu sync.Mutex
+	created := map[string]time.Time{}
+	ready := map[string]time.Time{}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			name := fmt.Sprintf("podstart-%d", i)
+			pod := &corev1.Pod{
+				ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"bench": "podstart"}},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: image,
+					Env: []corev1.EnvVar{{Name: "DRAIN_DELAY", Value: "0s"}}}}, TerminationGracePeriodSeconds: new(int64)},
+			}
+			if _, err := c.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+				fmt.Fprintln(os.Stderr, "create:", err)
+				return
+			}
+			mu.Lock()
+			created[name] = time.Now()
+			mu.Unlock()
+		}(i)
+	}
+	for len(ready) < n {
+		select {
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return fmt.Errorf("watch closed with %d/%d ready", len(ready), n)
+			}
+			p, isPod := ev.Object.(*corev1.Pod)
+			if !isPod || ev.Type == watch.Deleted || !isReady(p) {
+				continue
+			}
+			if _, seen := ready[p.Name]; !seen {
+				ready[p.Name] = time.Now()
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("only %d/%d pods ready", len(ready), n)
+		}
+	}
+	wg.Wait()
+	var lat []float64
+	last := start
+	for name, r := range ready {
+		lat = append(lat, r.Sub(created[name]).Seconds())
+		if r.After(last) {
+			last = r
+		}
+	}
+	sort.Float64s(lat)
+	q := func(p float64) float64 { return lat[int(p*float64(len(lat)-1)+0.5)] }
+	fmt.Printf("%-44s %.2f s\n", fmt.Sprintf("pod start latency, median of %d", n), q(0.5))
+	fmt.Printf("%-44s %.2f s\n", "pod start latency, p95", q(0.95))
+	fmt.Printf("%-44s %.2f s\n", "pod start latency, max", lat[len(lat)-1])
+	fmt.Printf("%-44s %.0f\n", "pods/min (all created at once)", float64(n)/last.Sub(start).Minutes())
+	zero := int64(0)
+	return c.CoreV1().Pods(ns).DeleteCollection(context.Background(), metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{LabelSelector: sel})
+}
+
+func isReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
