@@ -21,7 +21,7 @@ cleanup() {
   set +e
   k delete deploy echo --wait=true >/dev/null 2>&1
   [[ -n "${pid:-}" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  for p in $(ip netns pids $NS 2>/dev/null); do kill -9 "$p"; done
+  for p in $(ip netns pids $NS 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
   for h in /sys/fs/cgroup/*/; do [[ -d "$h$NS" ]] && find "$h$NS" -depth -type d -exec rmdir {} + 2>/dev/null; done
   grep " $dir/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l
   ip netns del $NS 2>/dev/null; ip link del vh-$NS 2>/dev/null
@@ -39,7 +39,7 @@ ip -n $NS route add default via 10.93.0.1
 mkdir -p "$dir/agent/images" && cp dist/images/shoal-echo-v1.tar "$dir/agent/images/"
 
 start=$(date +%s.%N)
-in_ns "$BIN" server -d "$dir" -o "$dir/kc.yaml" --node-name "$NS" --kubelet-arg=cgroup-root=/$NS \
+nsenter --net=/var/run/netns/$NS "$BIN" server -d "$dir" -o "$dir/kc.yaml" --node-name "$NS" --kubelet-arg=cgroup-root=/$NS \
   >"$dir/out.log" 2>"$dir/err.log" &
 pid=$!
 until grep -q "node $NS Ready" "$dir/out.log"; do

@@ -91,11 +91,18 @@ func startServer(t *testing.T, dataDir string, port int, args ...string) *server
 // startServerIn is startServer inside network namespace netns.
 func startServerIn(t *testing.T, netns, dataDir string, port int, args ...string) *server {
 	t.Helper()
+	return startShoalIn(t, netns, "server", dataDir, port, args...)
+}
+
+// startShoalIn runs `shoal <command> args...` (server or agent) inside
+// network namespace netns ("" for this one).
+func startShoalIn(t *testing.T, netns, command, dataDir string, port int, args ...string) *server {
+	t.Helper()
 	s := &server{t: t, dataDir: dataDir, port: port, out: &syncBuffer{}, errOut: &syncBuffer{}, exited: make(chan struct{}),
 		kubeconfig: filepath.Join(dataDir, "kubeconfig.yaml"), netns: netns}
-	s.cmd = exec.Command(shoalBin(t), append([]string{"server"}, args...)...)
+	s.cmd = exec.Command(shoalBin(t), append([]string{command}, args...)...)
 	if netns != "" {
-		s.cmd = exec.Command("nsenter", append([]string{"--net=/var/run/netns/" + netns, shoalBin(t), "server"}, args...)...)
+		s.cmd = exec.Command("nsenter", append([]string{"--net=/var/run/netns/" + netns, shoalBin(t), command}, args...)...)
 	}
 	s.cmd.Stdout = s.out
 	s.cmd.Stderr = s.errOut
