@@ -4,6 +4,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 K8S_VERSION := v1.37.2
 K8S_MINOR := 37
+CONTAINERD_VERSION := 2.4.2
 # Build tags: selinux for runc/containerd label support; the others drop
 # code shoal never runs (Go's plugin package pulled in by kustomize,
 # gRPC tracing, test-only helpers, containerd's btrfs/devmapper/zfs
@@ -20,7 +21,8 @@ LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/component-base/version.gitTreeState=clean \
 	-X k8s.io/client-go/pkg/version.gitVersion=$(K8S_VERSION)+shoal \
 	-X k8s.io/client-go/pkg/version.gitMajor=1 \
-	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR)
+	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR) \
+	-X github.com/containerd/containerd/v2/version.Version=$(CONTAINERD_VERSION)
 
 .PHONY: all build deps run test unit integration bench clean images runtime
 all: build

@@ -117,10 +117,11 @@ func (r *Runner) stopAll(started []Component) {
 	for i := len(started) - 1; i >= 0; i-- {
 		c := started[i]
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		t0 := time.Now()
 		if err := c.Stop(ctx); err != nil {
 			r.report("%s: stop: %v", c.Name(), err)
 		} else {
-			r.report("%s stopped", c.Name())
+			r.report("%s stopped (%.2fs)", c.Name(), time.Since(t0).Seconds())
 		}
 		cancel()
 	}

@@ -92,10 +92,10 @@ func (p *KubeProxy) Ready(ctx context.Context) error {
 }
 
 // Stop cancels kube-proxy; its rules stay so Services keep working while
-// shoal restarts. kube-proxy's run loop does not return on cancel, so Stop
-// waits only briefly.
+// shoal restarts. kube-proxy's run loop does not return on cancel (it only
+// returns errors), so Stop waits only a moment.
 func (p *KubeProxy) Stop(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
 	if err := p.Halt(ctx); err != nil {
 		klog.V(2).InfoS("kube-proxy still winding down", "err", err)
