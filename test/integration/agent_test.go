@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -46,7 +47,34 @@ func TestAgentCommandJoinsTheLocalServer(t *testing.T) {
 		t.Errorf("importing a non-image: want a one-line error naming the file, got %v\n%s", err, out)
 	}
 
+	// An OCI-layout tarball, gzipped: export the pause image with ctr,
+	// remove it, import it back.
+	oci := filepath.Join(t.TempDir(), "pause-oci.tar")
+	shoalIn(t, dir, "ctr", "images", "export", oci, "registry.k8s.io/pause:3.10.2")
+	if out, err := exec.Command("gzip", oci).CombinedOutput(); err != nil {
+		t.Fatalf("gzip: %v %s", err, out)
+	}
+	shoalIn(t, dir, "ctr", "images", "rm", "registry.k8s.io/pause:3.10.2")
+	if out := shoalIn(t, dir, "images", "import", oci+".gz"); !strings.Contains(out, "imported registry.k8s.io/pause:3.10.2") {
+		t.Errorf("OCI import: %s", out)
+	}
+	if out := shoalIn(t, dir, "crictl", "images"); !strings.Contains(out, "registry.k8s.io/pause") {
+		t.Errorf("pause missing after OCI import:\n%s", out)
+	}
+
 	if err := a.stop(60 * time.Second); err != nil {
 		t.Errorf("agent stop: %v\n%s", err, a.out.String())
 	}
+}
+
+// shoalIn runs a shoal client command against the node of dataDir.
+func shoalIn(t *testing.T, dataDir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(shoalBin(t), args...)
+	cmd.Env = append(os.Environ(), "CONTAINERD_ADDRESS="+filepath.Join(dataDir, "agent", "run", "containerd", "containerd.sock"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("shoal %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
 }

@@ -229,13 +229,7 @@ func checkKubectlStreams(t *testing.T, s *server, h *host) {
 // crictl runs `shoal crictl` against the node's containerd.
 func crictl(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(shoalBin(t), append([]string{"crictl"}, args...)...)
-	cmd.Env = append(os.Environ(), "CONTAINERD_ADDRESS="+filepath.Join(dir, "agent", "run", "containerd", "containerd.sock"))
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("shoal crictl %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return shoalIn(t, dir, append([]string{"crictl"}, args...)...)
 }
 
 func checkContainerRemovedByHand(t *testing.T, s *server, dir string) {
