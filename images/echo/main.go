@@ -37,9 +37,8 @@ func handler(version, pod string, draining *atomic.Bool) http.Handler {
 }
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "-version" {
-		fmt.Println("shoal-echo", version)
-		return
+	if len(os.Args) > 1 && os.Args[1] != "" && os.Args[1][0] == '-' {
+		os.Exit(tool(os.Args[1:]))
 	}
 	port := os.Getenv("PORT")
 	if port == "" {
@@ -66,4 +65,28 @@ func main() {
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
+}
+
+// tool is what tests run through `kubectl exec` in an image with no shell:
+// -version, -write FILE TEXT, -cat FILE.
+func tool(args []string) int {
+	var err error
+	switch {
+	case args[0] == "-version":
+		fmt.Println("shoal-echo", version)
+	case args[0] == "-write" && len(args) == 3:
+		err = os.WriteFile(args[1], []byte(args[2]), 0o644)
+	case args[0] == "-cat" && len(args) == 2:
+		var b []byte
+		if b, err = os.ReadFile(args[1]); err == nil {
+			os.Stdout.Write(b)
+		}
+	default:
+		err = fmt.Errorf("usage: shoal-echo [-version | -write FILE TEXT | -cat FILE]")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 )
@@ -26,5 +28,18 @@ func TestHandler(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
 	if rec.Code != 503 {
 		t.Errorf("GET /healthz while draining = %d, want 503", rec.Code)
+	}
+}
+
+func TestToolWritesAndReadsAFile(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "f")
+	if rc := tool([]string{"-write", f, "kept"}); rc != 0 {
+		t.Fatalf("-write rc %d", rc)
+	}
+	if b, err := os.ReadFile(f); err != nil || string(b) != "kept" {
+		t.Fatalf("file: %q %v", b, err)
+	}
+	if rc := tool([]string{"-cat", filepath.Join(t.TempDir(), "missing")}); rc != 1 {
+		t.Fatalf("-cat of a missing file rc %d", rc)
 	}
 }

@@ -13,6 +13,8 @@ type Paths struct {
 	TLSDir     string
 	CredDir    string
 	EtcDir     string
+	Manifests  string // auto-deploy directory
+	StorageDir string // local-path volumes
 }
 
 // NewPaths derives every path from the data dir.
@@ -27,6 +29,8 @@ func NewPaths(dataDir string) Paths {
 		TLSDir:     filepath.Join(server, "tls"),
 		CredDir:    filepath.Join(server, "cred"),
 		EtcDir:     filepath.Join(server, "etc"),
+		Manifests:  filepath.Join(server, "manifests"),
+		StorageDir: filepath.Join(dataDir, "storage"),
 	}
 }
 

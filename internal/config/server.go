@@ -6,8 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/shoal-dev/shoal/internal/addons"
 )
 
 // Default locations, as K3s users expect them (with shoal's names).
@@ -36,7 +39,8 @@ type Server struct {
 	WriteKubeconfigMode string
 
 	DisableAgent bool
-	Agent        // the local node, unless DisableAgent
+	Disable      []string // addons not to deploy
+	Agent                 // the local node, unless DisableAgent
 
 	ExtraAPIServerArgs         []string
 	ExtraControllerManagerArgs []string
@@ -65,6 +69,7 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&s.WriteKubeconfig, "write-kubeconfig", "o", DefaultKubeconfigPath, "Write the admin kubeconfig to this file")
 	fs.StringVar(&s.WriteKubeconfigMode, "write-kubeconfig-mode", "0600", "File mode of the written kubeconfig, in octal")
 	fs.BoolVar(&s.DisableAgent, "disable-agent", false, "Run only the control plane, no local node")
+	fs.StringSliceVar(&s.Disable, "disable", nil, "Addon not to deploy (and to remove if deployed): "+strings.Join(addons.Names, ", ")+" (repeatable)")
 	fs.StringArrayVar(&s.ExtraAPIServerArgs, "kube-apiserver-arg", nil, "Extra kube-apiserver flag as key=value (repeatable, wins over shoal's)")
 	fs.StringArrayVar(&s.ExtraControllerManagerArgs, "kube-controller-manager-arg", nil, "Extra kube-controller-manager flag as key=value (repeatable)")
 	fs.StringArrayVar(&s.ExtraSchedulerArgs, "kube-scheduler-arg", nil, "Extra kube-scheduler flag as key=value (repeatable)")
@@ -110,6 +115,9 @@ func (s *Server) Complete() error {
 		if err := ValidateExtraArgs(flag, args); err != nil {
 			return err
 		}
+	}
+	if err := addons.Validate(s.Disable); err != nil {
+		return err
 	}
 	if s.DisableAgent {
 		return nil

@@ -57,16 +57,7 @@ func (r *RBAC) Start(ctx context.Context) error {
 }
 
 // Ready waits until the roles exist.
-func (r *RBAC) Ready(ctx context.Context) error {
-	select {
-	case <-r.done:
-		return nil
-	case <-r.Done():
-		return r.Err()
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (r *RBAC) Ready(ctx context.Context) error { return r.WaitFor(ctx, r.done) }
 
 // Stop implements lifecycle.Component.
 func (r *RBAC) Stop(ctx context.Context) error { return r.Halt(ctx) }

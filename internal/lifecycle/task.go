@@ -86,3 +86,16 @@ func (t *Task) Err() error {
 	defer t.mu.Unlock()
 	return t.err
 }
+
+// WaitFor is a Ready helper: it waits for ready to be closed, returning
+// early with the task's error if the task ends first, or ctx's.
+func (t *Task) WaitFor(ctx context.Context, ready <-chan struct{}) error {
+	select {
+	case <-ready:
+		return nil
+	case <-t.Done():
+		return t.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -51,16 +51,7 @@ func (f *Flannel) Start(ctx context.Context) error {
 }
 
 // Ready waits until the CNI conflist is written (pods can get addresses).
-func (f *Flannel) Ready(ctx context.Context) error {
-	select {
-	case <-f.ready:
-		return nil
-	case <-f.Done():
-		return f.Err()
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (f *Flannel) Ready(ctx context.Context) error { return f.WaitFor(ctx, f.ready) }
 
 // Stop implements lifecycle.Component; the vxlan device and routes stay,
 // so running pods keep their network across a restart.

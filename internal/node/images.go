@@ -64,16 +64,7 @@ func (i *Images) Start(ctx context.Context) error {
 }
 
 // Ready waits for the start-time import.
-func (i *Images) Ready(ctx context.Context) error {
-	select {
-	case <-i.ready:
-		return nil
-	case <-i.Done():
-		return i.Err()
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+func (i *Images) Ready(ctx context.Context) error { return i.WaitFor(ctx, i.ready) }
 
 // Stop implements lifecycle.Component.
 func (i *Images) Stop(ctx context.Context) error { return i.Halt(ctx) }

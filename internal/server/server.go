@@ -4,11 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/shoal-dev/shoal/internal/addons"
+	"github.com/shoal-dev/shoal/internal/addons/deploy"
+	"github.com/shoal-dev/shoal/internal/addons/localpath"
+	"github.com/shoal-dev/shoal/internal/addons/servicelb"
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/controlplane"
@@ -46,6 +54,14 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	if err := config.WriteCluster(cfg.Paths.ClusterFile(), cfg.Cluster()); err != nil {
 		return err
 	}
+	written, err := addons.Write(cfg.Paths.Manifests, cfg.Disable, addons.Values{
+		ClusterDNS: cfg.ClusterDNS, ClusterDomain: cfg.ClusterDomain, StorageDir: cfg.Paths.StorageDir})
+	if err != nil {
+		return fmt.Errorf("addons: %w", err)
+	}
+	if len(written) > 0 {
+		report("addon manifests written to %s: %s", cfg.Paths.Manifests, strings.Join(written, ", "))
+	}
 	ds := datastore.NewSQLite(cfg.Paths.DBFile, cfg.Paths.KineSocket)
 	components := []lifecycle.Component{
 		ds,
@@ -53,7 +69,13 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		controlplane.NewScheduler(cfg),
 		controlplane.NewControllerManager(cfg, c, admin),
 		controlplane.NewRBAC(admin),
+		deploy.New(cfg.Paths.Manifests, filepath.Join(cfg.Paths.EtcDir, "manifests-applied.json"), admin, report),
 	}
+	controllers, err := addonControllers(cfg, admin)
+	if err != nil {
+		return err
+	}
+	components = append(components, controllers...)
 	var stack *node.Stack
 	if !cfg.DisableAgent {
 		releaseAgent, err := flock.Acquire(cfg.AgentPaths.Dir, "--data-dir", "another shoal agent")
@@ -126,4 +148,24 @@ func writeUserKubeconfig(cfg *config.Server, c *certs.Server) error {
 		KeyFile:  c.Admin.Key,
 	}
 	return kubeconfig.Write(cfg.WriteKubeconfig, kc, true, cfg.KubeconfigMode)
+}
+
+// addonControllers are the in-process addons that are not disabled.
+func addonControllers(cfg *config.Server, admin *rest.Config) ([]lifecycle.Component, error) {
+	client, err := kubernetes.NewForConfig(admin)
+	if err != nil {
+		return nil, err
+	}
+	var out []lifecycle.Component
+	if !slices.Contains(cfg.Disable, "servicelb") {
+		out = append(out, servicelb.New(client))
+	}
+	if !slices.Contains(cfg.Disable, "local-storage") {
+		localNode := ""
+		if !cfg.DisableAgent {
+			localNode = cfg.NodeName
+		}
+		out = append(out, localpath.New(client, localNode))
+	}
+	return out, nil
 }

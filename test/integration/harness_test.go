@@ -59,7 +59,7 @@ type server struct {
 	kubeconfig string
 	out        *syncBuffer // stdout: shoal's stage lines
 	errOut     *syncBuffer // stderr: logs and the final error
-	netns      string // network namespace the server (and kubectl) run in; "" is the host's
+	netns      string      // network namespace the server (and kubectl) run in; "" is the host's
 	exited     chan struct{}
 	exitErr    error
 }

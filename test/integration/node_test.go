@@ -146,14 +146,23 @@ func TestNodeRunsRealWorkloads(t *testing.T) {
 
 func get(t *testing.T, url string) string {
 	t.Helper()
-	c := &http.Client{Timeout: 3 * time.Second}
-	resp, err := c.Get(url)
+	body, err := fetch(url)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
+	return body
+}
+
+// fetch is one GET with a short timeout; the body, or why there is none.
+func fetch(url string) (string, error) {
+	c := &http.Client{Timeout: 3 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return "", err
+	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return string(b)
+	b, err := io.ReadAll(resp.Body)
+	return string(b), err
 }
 
 // checkRollout sets image v2 while a loop of requests runs through the
@@ -196,14 +205,14 @@ func checkRollout(t *testing.T, s *server, url string) {
 	}
 	// Old pods drain for a few seconds after the rollout is complete.
 	eventually(t, 30*time.Second, "only v2 answers after the rollout", func() (bool, string) {
-		body := get(t, url)
-		return strings.HasPrefix(body, "shoal-echo v2 "), body
+		body, err := fetch(url)
+		return err == nil && strings.HasPrefix(body, "shoal-echo v2 "), fmt.Sprint(body, err)
 	})
 	s.mustKubectl(33, "", "rollout", "undo", "deploy/echo")
 	s.mustKubectl(33, "", "rollout", "status", "deploy/echo", "--timeout=180s")
 	eventually(t, 30*time.Second, "v1 answers after rollout undo", func() (bool, string) {
-		body := get(t, url)
-		return strings.HasPrefix(body, "shoal-echo v1 "), body
+		body, err := fetch(url)
+		return err == nil && strings.HasPrefix(body, "shoal-echo v1 "), fmt.Sprint(body, err)
 	})
 }
 

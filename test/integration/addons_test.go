@@ -1,0 +1,147 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const pvcPod = `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 10Mi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: %s}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: localhost/shoal-echo:v1
+    env: [{name: DRAIN_DELAY, value: 0s}]
+    volumeMounts: [{name: d, mountPath: /data}]
+  volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
+`
+
+const lbService = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: localhost/shoal-echo:v1, env: [{name: DRAIN_DELAY, value: 0s}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: %s}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{port: %d, targetPort: 8080}]
+`
+
+// TestAddons covers the auto-deploy directory (apply, update, prune,
+// removal, a bad file), ServiceLB, local-path volumes, and --disable.
+func TestAddons(t *testing.T) {
+	h := newHost(t, "shoal-b1", 93)
+	dir := t.TempDir()
+	t.Cleanup(func() { releaseNode(t, h, dir) })
+	copyFile(t, filepath.Join(imagesDir(t), "shoal-echo-v1.tar"), filepath.Join(dir, "agent", "images", "shoal-echo-v1.tar"))
+	s := startNode(t, h, dir)
+
+	t.Run("manifests", func(t *testing.T) { checkManifestsDir(t, s, dir) })
+	t.Run("servicelb", func(t *testing.T) {
+		s.mustKubectl(33, fmt.Sprintf(lbService, "web", 8081), "apply", "-f", "-")
+		s.mustKubectl(33, "", "rollout", "status", "deploy/web", "--timeout=120s")
+		eventually(t, 30*time.Second, "LoadBalancer ingress is the node IP", func() (bool, string) {
+			out, _ := s.kubectl(33, "", "get", "svc", "web", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
+			return out == h.ip, out
+		})
+		eventually(t, 30*time.Second, "LoadBalancer answers on node-IP:8081", func() (bool, string) {
+			body, err := fetch("http://" + h.ip + ":8081/")
+			return err == nil && strings.HasPrefix(body, "shoal-echo v1 web-"), fmt.Sprint(body, err)
+		})
+	})
+	t.Run("local-path", func(t *testing.T) {
+		s.mustKubectl(33, fmt.Sprintf(pvcPod, "writer"), "apply", "-f", "-")
+		s.mustKubectl(33, "", "wait", "--for=condition=Ready", "pod/writer", "--timeout=90s")
+		s.mustKubectl(33, "", "exec", "writer", "--", "/shoal-echo", "-write", "/data/note", "kept across pods")
+		s.mustKubectl(33, "", "delete", "pod", "writer", "--wait=true")
+		s.mustKubectl(33, fmt.Sprintf(pvcPod, "reader"), "apply", "-f", "-")
+		s.mustKubectl(33, "", "wait", "--for=condition=Ready", "pod/reader", "--timeout=90s")
+		if out := s.mustKubectl(33, "", "exec", "reader", "--", "/shoal-echo", "-cat", "/data/note"); out != "kept across pods" {
+			t.Errorf("replacement pod reads %q", out)
+		}
+		pv := strings.TrimSpace(s.mustKubectl(33, "", "get", "pvc", "data", "-o", "jsonpath={.spec.volumeName}"))
+		matches, _ := filepath.Glob(filepath.Join(dir, "storage", pv+"_default_data", "note"))
+		if len(matches) != 1 {
+			t.Errorf("volume directory of %s not under %s/storage", pv, dir)
+		}
+		s.mustKubectl(33, "", "delete", "pod", "reader", "--wait=true")
+		s.mustKubectl(33, "", "delete", "pvc", "data", "--wait=true")
+		eventually(t, 60*time.Second, "released volume deleted with its directory", func() (bool, string) {
+			out, _ := s.kubectl(33, "", "get", "pv", "-o", "name")
+			left, _ := filepath.Glob(filepath.Join(dir, "storage", "pvc-*"))
+			return strings.TrimSpace(out) == "" && len(left) == 0, out + fmt.Sprint(left)
+		})
+	})
+
+	// --disable removes what the addon deployed and stops its controller.
+	if err := s.stop(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	s = startServerIn(t, h.name, dir, 6443, "-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"),
+		"--node-name", h.name, h.cgroupRootArg(), "--disable", "local-storage", "--disable=servicelb")
+	s.waitLine("node "+h.name+" Ready", 3*time.Minute)
+	eventually(t, 30*time.Second, "local-path StorageClass removed", func() (bool, string) {
+		out, _ := s.kubectl(33, "", "get", "storageclass", "-o", "name")
+		return strings.TrimSpace(out) == "", out
+	})
+	if _, err := os.Stat(filepath.Join(dir, "server", "manifests", "local-storage.yaml")); !os.IsNotExist(err) {
+		t.Errorf("disabled addon's manifest still in the manifests dir: %v", err)
+	}
+	s.mustKubectl(33, fmt.Sprintf(lbService, "web2", 8082), "apply", "-f", "-")
+	time.Sleep(3 * time.Second) // nothing to wait for: the point is that nothing happens
+	if out := s.mustKubectl(33, "", "get", "svc", "web2", "-o", "jsonpath={.status.loadBalancer.ingress}"); out != "" {
+		t.Errorf("with servicelb disabled web2 got ingress %s", out)
+	}
+	s.mustKubectl(33, "", "delete", "deploy/web", "--wait=true")
+}
+
+func checkManifestsDir(t *testing.T, s *server, dir string) {
+	manifests := filepath.Join(dir, "server", "manifests")
+	cm := func(names ...string) string {
+		var b strings.Builder
+		for _, n := range names {
+			fmt.Fprintf(&b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s, namespace: kube-system}\ndata: {v: %q}\n", n, n+"-1")
+		}
+		return b.String()
+	}
+	writeFile(t, filepath.Join(manifests, "user.yaml"), cm("shoal-a", "shoal-b"))
+	eventually(t, 30*time.Second, "user manifest applied", func() (bool, string) {
+		out, _ := s.kubectl(33, "", "-n", "kube-system", "get", "cm", "shoal-a", "shoal-b", "-o", "name")
+		return strings.Count(out, "configmap/") == 2, out
+	})
+	writeFile(t, filepath.Join(manifests, "user.yaml"), strings.ReplaceAll(cm("shoal-a"), "shoal-a-1", "shoal-a-2"))
+	eventually(t, 30*time.Second, "changed manifest re-applied and the dropped object pruned", func() (bool, string) {
+		v, _ := s.kubectl(33, "", "-n", "kube-system", "get", "cm", "shoal-a", "-o", "jsonpath={.data.v}")
+		_, err := s.kubectl(33, "", "-n", "kube-system", "get", "cm", "shoal-b")
+		return v == "shoal-a-2" && err != nil, v
+	})
+	writeFile(t, filepath.Join(manifests, "bad.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {}\n")
+	s.waitLine("manifest "+filepath.Join(manifests, "bad.yaml")+": document 1 (ConfigMap): metadata.name is required", 30*time.Second)
+	os.Remove(filepath.Join(manifests, "bad.yaml"))
+	os.Remove(filepath.Join(manifests, "user.yaml"))
+	eventually(t, 30*time.Second, "objects of a removed manifest deleted", func() (bool, string) {
+		_, err := s.kubectl(33, "", "-n", "kube-system", "get", "cm", "shoal-a")
+		return err != nil, ""
+	})
+}
