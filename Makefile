@@ -74,7 +74,7 @@ integration:
 # Air-gapped images, built from source with no registry and no engine:
 # the upstream pause (C, from the k8s.io/kubernetes module, static) and the
 # shoal-echo test app at v1 and v2 (Go, static).
-images: $(IMAGES)/pause.tar
+images: $(IMAGES)/pause.tar $(IMAGES)/coredns.tar
 	for v in v1 v2; do \
 	  CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$$v" -o dist/bin/shoal-echo-$$v ./images/echo && \
 	  $(GO) run ./tools/mkimage -ref localhost/shoal-echo:$$v -bin dist/bin/shoal-echo-$$v -path /shoal-echo \
@@ -87,6 +87,14 @@ $(IMAGES)/pause.tar: | deps
 	gcc -Os -static -DVERSION=$(PAUSE_TAG) -o dist/bin/pause $(K8S_SRC)/build/pause/linux/pause.c
 	strip dist/bin/pause
 	$(GO) run ./tools/mkimage -ref registry.k8s.io/pause:$(PAUSE_TAG) -bin dist/bin/pause -path /pause -o $@
+
+# CoreDNS with only the plugins cluster DNS uses, from its own pinned module.
+COREDNS_VERSION := 1.15.0
+$(IMAGES)/coredns.tar: tools/coredns/go.mod tools/coredns/main.go | deps
+	mkdir -p $(IMAGES) dist/bin
+	cd tools/coredns && CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(CURDIR)/dist/bin/coredns .
+	$(GO) run ./tools/mkimage -ref registry.k8s.io/coredns/coredns:v$(COREDNS_VERSION) -bin dist/bin/coredns -path /coredns \
+	  -ports 53/udp,53/tcp,9153/tcp -o $@
 
 bench: build images
 	bench/server-idle.sh

@@ -10,9 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -68,7 +70,7 @@ func main() {
 }
 
 // tool is what tests run through `kubectl exec` in an image with no shell:
-// -version, -write FILE TEXT, -cat FILE.
+// -version, -write FILE TEXT, -cat FILE, -resolve NAME.
 func tool(args []string) int {
 	var err error
 	switch {
@@ -76,13 +78,18 @@ func tool(args []string) int {
 		fmt.Println("shoal-echo", version)
 	case args[0] == "-write" && len(args) == 3:
 		err = os.WriteFile(args[1], []byte(args[2]), 0o644)
+	case args[0] == "-resolve" && len(args) == 2:
+		var addrs []string
+		if addrs, err = net.LookupHost(args[1]); err == nil {
+			fmt.Println(strings.Join(addrs, " "))
+		}
 	case args[0] == "-cat" && len(args) == 2:
 		var b []byte
 		if b, err = os.ReadFile(args[1]); err == nil {
 			os.Stdout.Write(b)
 		}
 	default:
-		err = fmt.Errorf("usage: shoal-echo [-version | -write FILE TEXT | -cat FILE]")
+		err = fmt.Errorf("usage: shoal-echo [-version | -write FILE TEXT | -cat FILE | -resolve NAME]")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -54,7 +54,9 @@ func TestAddons(t *testing.T) {
 	h := newHost(t, "shoal-b1", 93)
 	dir := t.TempDir()
 	t.Cleanup(func() { releaseNode(t, h, dir) })
-	copyFile(t, filepath.Join(imagesDir(t), "shoal-echo-v1.tar"), filepath.Join(dir, "agent", "images", "shoal-echo-v1.tar"))
+	for _, f := range []string{"shoal-echo-v1.tar", "coredns.tar"} {
+		copyFile(t, filepath.Join(imagesDir(t), f), filepath.Join(dir, "agent", "images", f))
+	}
 	s := startNode(t, h, dir)
 
 	t.Run("manifests", func(t *testing.T) { checkManifestsDir(t, s, dir) })
@@ -69,6 +71,20 @@ func TestAddons(t *testing.T) {
 			body, err := fetch("http://" + h.ip + ":8081/")
 			return err == nil && strings.HasPrefix(body, "shoal-echo v1 web-"), fmt.Sprint(body, err)
 		})
+	})
+	t.Run("coredns", func(t *testing.T) {
+		s.mustKubectl(33, "", "-n", "kube-system", "rollout", "status", "deploy/coredns", "--timeout=120s")
+		if ip := s.mustKubectl(33, "", "-n", "kube-system", "get", "svc", "kube-dns", "-o", "jsonpath={.spec.clusterIP}"); ip != "10.43.0.10" {
+			t.Errorf("kube-dns at %s", ip)
+		}
+		webIP := s.mustKubectl(33, "", "get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}")
+		pod := strings.TrimPrefix(strings.Fields(s.mustKubectl(33, "", "get", "pods", "-l", "app=web", "-o", "name"))[0], "pod/")
+		for name, want := range map[string]string{"kubernetes.default": "10.43.0.1", "web": webIP, "web.default.svc.cluster.local": webIP} {
+			eventually(t, 30*time.Second, "a pod resolves "+name, func() (bool, string) {
+				out, err := s.kubectl(33, "", "exec", pod, "--", "/shoal-echo", "-resolve", name)
+				return err == nil && strings.TrimSpace(out) == want, out
+			})
+		}
 	})
 	t.Run("local-path", func(t *testing.T) {
 		s.mustKubectl(33, fmt.Sprintf(pvcPod, "writer"), "apply", "-f", "-")
@@ -99,7 +115,7 @@ func TestAddons(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = startServerIn(t, h.name, dir, 6443, "-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"),
-		"--node-name", h.name, h.cgroupRootArg(), "--disable", "local-storage", "--disable=servicelb")
+		"--node-name", h.name, h.cgroupRootArg(), "--disable", "local-storage", "--disable=servicelb,coredns")
 	s.waitLine("node "+h.name+" Ready", 3*time.Minute)
 	eventually(t, 30*time.Second, "local-path StorageClass removed", func() (bool, string) {
 		out, _ := s.kubectl(33, "", "get", "storageclass", "-o", "name")
@@ -108,6 +124,11 @@ func TestAddons(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "server", "manifests", "local-storage.yaml")); !os.IsNotExist(err) {
 		t.Errorf("disabled addon's manifest still in the manifests dir: %v", err)
 	}
+	eventually(t, 60*time.Second, "coredns removed", func() (bool, string) {
+		out, _ := s.kubectl(33, "", "-n", "kube-system", "get", "deploy,svc,cm,sa", "-l", "k8s-app=kube-dns", "-o", "name")
+		_, err := s.kubectl(33, "", "-n", "kube-system", "get", "deploy/coredns")
+		return strings.TrimSpace(out) == "" && err != nil, out
+	})
 	s.mustKubectl(33, fmt.Sprintf(lbService, "web2", 8082), "apply", "-f", "-")
 	time.Sleep(3 * time.Second) // nothing to wait for: the point is that nothing happens
 	if out := s.mustKubectl(33, "", "get", "svc", "web2", "-o", "jsonpath={.status.loadBalancer.ingress}"); out != "" {
