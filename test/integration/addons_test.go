@@ -54,7 +54,7 @@ func TestAddons(t *testing.T) {
 	h := newHost(t, "shoal-b1", 93)
 	dir := t.TempDir()
 	t.Cleanup(func() { releaseNode(t, h, dir) })
-	for _, f := range []string{"shoal-echo-v1.tar", "coredns.tar"} {
+	for _, f := range []string{"shoal-echo-v1.tar", "coredns.tar", "metrics-server.tar"} {
 		copyFile(t, filepath.Join(imagesDir(t), f), filepath.Join(dir, "agent", "images", f))
 	}
 	s := startNode(t, h, dir)
@@ -86,6 +86,7 @@ func TestAddons(t *testing.T) {
 			})
 		}
 	})
+	t.Run("metrics-server", func(t *testing.T) { checkMetricsAndHPA(t, s, h) })
 	t.Run("local-path", func(t *testing.T) {
 		s.mustKubectl(33, fmt.Sprintf(pvcPod, "writer"), "apply", "-f", "-")
 		s.mustKubectl(33, "", "wait", "--for=condition=Ready", "pod/writer", "--timeout=90s")
@@ -115,7 +116,7 @@ func TestAddons(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = startServerIn(t, h.name, dir, 6443, "-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"),
-		"--node-name", h.name, h.cgroupRootArg(), "--disable", "local-storage", "--disable=servicelb,coredns")
+		"--node-name", h.name, h.cgroupRootArg(), "--disable", "local-storage", "--disable=servicelb,coredns", "--disable", "metrics-server")
 	s.waitLine("node "+h.name+" Ready", 3*time.Minute)
 	eventually(t, 30*time.Second, "local-path StorageClass removed", func() (bool, string) {
 		out, _ := s.kubectl(33, "", "get", "storageclass", "-o", "name")
@@ -128,6 +129,10 @@ func TestAddons(t *testing.T) {
 		out, _ := s.kubectl(33, "", "-n", "kube-system", "get", "deploy,svc,cm,sa", "-l", "k8s-app=kube-dns", "-o", "name")
 		_, err := s.kubectl(33, "", "-n", "kube-system", "get", "deploy/coredns")
 		return strings.TrimSpace(out) == "" && err != nil, out
+	})
+	eventually(t, 60*time.Second, "metrics API removed", func() (bool, string) {
+		_, err := s.kubectl(33, "", "get", "apiservice", "v1beta1.metrics.k8s.io")
+		return err != nil, ""
 	})
 	s.mustKubectl(33, fmt.Sprintf(lbService, "web2", 8082), "apply", "-f", "-")
 	time.Sleep(3 * time.Second) // nothing to wait for: the point is that nothing happens
@@ -165,4 +170,84 @@ func checkManifestsDir(t *testing.T, s *server, dir string) {
 		_, err := s.kubectl(33, "", "-n", "kube-system", "get", "cm", "shoal-a")
 		return err != nil, ""
 	})
+}
+
+const busyHPA = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: busy}
+spec:
+  selector: {matchLabels: {app: busy}}
+  template:
+    metadata: {labels: {app: busy}}
+    spec:
+      containers:
+      - name: busy
+        image: localhost/shoal-echo:v1
+        env: [{name: DRAIN_DELAY, value: 0s}]
+        resources: {requests: {cpu: 10m}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: busy}
+spec:
+  type: NodePort
+  selector: {app: busy}
+  ports: [{port: 80, targetPort: 8080, nodePort: 30080}]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: busy}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: busy}
+  minReplicas: 1
+  maxReplicas: 4
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 50}}
+  behavior:
+    scaleUp: {stabilizationWindowSeconds: 0}
+    scaleDown: {stabilizationWindowSeconds: 0, policies: [{type: Percent, value: 100, periodSeconds: 15}]}
+`
+
+// checkMetricsAndHPA: kubectl top answers, and an HPA scales a loaded
+// Deployment from 1 to at least 3 and back to 1 once the load stops.
+func checkMetricsAndHPA(t *testing.T, s *server, h *host) {
+	s.mustKubectl(33, "", "-n", "kube-system", "rollout", "status", "deploy/metrics-server", "--timeout=120s")
+	eventually(t, 90*time.Second, "kubectl top nodes", func() (bool, string) {
+		out, err := s.kubectl(33, "", "top", "nodes", "--no-headers")
+		return err == nil && strings.HasPrefix(out, h.name+" ") && strings.Contains(out, "Mi"), out
+	})
+	eventually(t, 60*time.Second, "kubectl top pods", func() (bool, string) {
+		out, err := s.kubectl(33, "", "top", "pods", "-n", "kube-system", "--no-headers")
+		return err == nil && strings.Contains(out, "metrics-server-"), out
+	})
+	s.mustKubectl(33, busyHPA, "apply", "-f", "-")
+	s.mustKubectl(33, "", "rollout", "status", "deploy/busy", "--timeout=120s")
+	stop := make(chan struct{})
+	for i := 0; i < 4; i++ {
+		go func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					_, _ = fetch("http://" + h.ip + ":30080/")
+				}
+			}
+		}()
+	}
+	replicas := func() string {
+		out, _ := s.kubectl(33, "", "get", "hpa", "busy", "-o", "jsonpath={.status.currentReplicas} {.status.currentMetrics[0].resource.current.averageUtilization}")
+		return out
+	}
+	eventually(t, 3*time.Minute, "HPA scales busy to >= 3 under load", func() (bool, string) {
+		r := replicas()
+		return strings.HasPrefix(r, "3 ") || strings.HasPrefix(r, "4 "), r
+	})
+	close(stop)
+	eventually(t, 3*time.Minute, "HPA scales busy back to 1", func() (bool, string) {
+		r := replicas()
+		return strings.HasPrefix(r, "1 "), r
+	})
+	s.mustKubectl(33, "", "delete", "hpa/busy", "deploy/busy", "svc/busy", "--wait=true")
 }
