@@ -108,6 +108,7 @@ $(IMAGES)/metrics-server.tar: tools/metrics-server/go.mod | deps
 bench: build images
 	bench/server-idle.sh
 	bench/node.sh
+	bench/addons.sh
 
 clean:
 	rm -rf bin dist
