@@ -59,8 +59,10 @@ deps:
 	  (apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev make curl libseccomp-dev pkg-config iptables)
 
 # The README's first command: install what is missing, build, run a server.
-run: deps build
-	bin/shoal server $(ARGS)
+DATA_DIR ?= /var/lib/shoal
+run: deps build images
+	mkdir -p $(DATA_DIR)/agent/images && cp -u $(IMAGES)/*.tar $(DATA_DIR)/agent/images/
+	bin/shoal server -d $(DATA_DIR) $(ARGS)
 
 # The README's second command, and what CI runs.
 test: deps build images unit integration

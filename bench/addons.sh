@@ -18,6 +18,8 @@ for off in "" coredns metrics-server servicelb local-storage; do
   done
   sleep "$IDLE"
   all=$(tree)
-  printf '%-34s %11d MB %11d MB %10d\n' "${off:+--disable $off}${off:-all addons on}" "$(sum_rss "$all")" "$(sum_pss "$all")" "$(echo $all | wc -w)"
+  label="all addons on"
+  [[ -n "$off" ]] && label="--disable $off"
+  printf '%-34s %11d MB %11d MB %10d\n' "$label" "$(sum_rss "$all")" "$(sum_pss "$all")" "$(echo $all | wc -w)"
   stop_shoal
 done
