@@ -15,7 +15,6 @@ const SandboxImage = "registry.k8s.io/pause:3.10.2"
 type Paths struct {
 	Root, State, Socket, Config, Log string
 	CNIBin, CNIConf                  string
-	NetNS                            string // where pod network namespaces are bind-mounted
 }
 
 // NewPaths derives every containerd path from the agent dir
@@ -29,7 +28,6 @@ func NewPaths(agentDir string) Paths {
 		Log:     filepath.Join(agentDir, "containerd", "containerd.log"),
 		CNIBin:  filepath.Join(agentDir, "bin"),
 		CNIConf: filepath.Join(agentDir, "etc", "cni", "net.d"),
-		NetNS:   filepath.Join(agentDir, "run", "netns"),
 	}
 }
 
@@ -51,8 +49,9 @@ state = "{{.State}}"
 [plugins."io.containerd.cri.v1.runtime"]
   # Nothing may lower oom_score_adj on hosts without CAP_SYS_RESOURCE.
   restrict_oom_score_adj = true
-  # Per node rather than the host-wide /var/run/netns.
-  netns_mounts_under = "{{.NetNS}}"
+  # Pod network namespaces under this containerd's state dir, not the
+  # host-wide /var/run/netns: several nodes can share a machine.
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.cri.v1.runtime".containerd]
     default_runtime_name = "runc"
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]

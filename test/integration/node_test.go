@@ -96,6 +96,7 @@ func TestNodeRunsRealWorkloads(t *testing.T) {
 	for _, f := range []string{"shoal-echo-v1.tar", "shoal-echo-v2.tar"} {
 		copyFile(t, filepath.Join(images, f), filepath.Join(dir, "agent", "images", f))
 	}
+	hostNetns := netnsNames()
 	s := startNode(t, h, dir)
 	if !strings.Contains(s.out.String(), "imported localhost/shoal-echo:v1") {
 		t.Errorf("air-gap import not reported:\n%s", s.out.String())
@@ -113,6 +114,11 @@ func TestNodeRunsRealWorkloads(t *testing.T) {
 	running := s.mustKubectl(33, "", "get", "pods", "-l", "app=echo", "--field-selector=status.phase=Running", "-o", "name")
 	if n := len(strings.Fields(running)); n != 6 {
 		t.Fatalf("%d pods Running after scale to 6:\n%s", n, running)
+	}
+	for n := range netnsNames() {
+		if !hostNetns[n] {
+			t.Errorf("pod network namespace %s mounted in the host-wide /var/run/netns", n)
+		}
 	}
 	pods := map[string]int{}
 	for i := 0; i < 50; i++ {
@@ -293,4 +299,14 @@ func checkRestartKeepsPods(t *testing.T, s *server, h *host, dir, url string) {
 	if before != after {
 		t.Errorf("containers changed across a restart:\nbefore %s\nafter  %s", before, after)
 	}
+}
+
+// netnsNames lists /var/run/netns.
+func netnsNames() map[string]bool {
+	out := map[string]bool{}
+	entries, _ := os.ReadDir("/var/run/netns")
+	for _, e := range entries {
+		out[e.Name()] = true
+	}
+	return out
 }
