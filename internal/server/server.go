@@ -15,6 +15,7 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/addons"
 	"github.com/shoal-dev/shoal/internal/addons/deploy"
+	"github.com/shoal-dev/shoal/internal/addons/helm"
 	"github.com/shoal-dev/shoal/internal/addons/localpath"
 	"github.com/shoal-dev/shoal/internal/addons/servicelb"
 	"github.com/shoal-dev/shoal/internal/certs"
@@ -156,7 +157,7 @@ func addonControllers(cfg *config.Server, admin *rest.Config) ([]lifecycle.Compo
 	if err != nil {
 		return nil, err
 	}
-	var out []lifecycle.Component
+	out := []lifecycle.Component{helm.New(admin, cfg.Paths.Cred("admin"), cfg.Paths.Manifests)}
 	if !slices.Contains(cfg.Disable, "servicelb") {
 		out = append(out, servicelb.New(client))
 	}

@@ -1,6 +1,9 @@
 package integration
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -87,6 +90,7 @@ func TestAddons(t *testing.T) {
 		}
 	})
 	t.Run("metrics-server", func(t *testing.T) { checkMetricsAndHPA(t, s, h) })
+	t.Run("helmchart", func(t *testing.T) { checkHelmChart(t, s, dir) })
 	t.Run("local-path", func(t *testing.T) {
 		s.mustKubectl(33, fmt.Sprintf(pvcPod, "writer"), "apply", "-f", "-")
 		s.mustKubectl(33, "", "wait", "--for=condition=Ready", "pod/writer", "--timeout=90s")
@@ -250,4 +254,63 @@ func checkMetricsAndHPA(t *testing.T, s *server, h *host) {
 		return strings.HasPrefix(r, "1 "), r
 	})
 	s.mustKubectl(33, "", "delete", "hpa/busy", "deploy/busy", "svc/busy", "--wait=true")
+}
+
+// chartArchive is a one-template chart: a ConfigMap holding .Values.greeting.
+func chartArchive(t *testing.T) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for name, body := range map[string]string{
+		"shoal-demo/Chart.yaml":        "apiVersion: v2\nname: shoal-demo\nversion: 0.1.0\n",
+		"shoal-demo/values.yaml":       "greeting: hello\n",
+		"shoal-demo/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\ndata:\n  greeting: {{ .Values.greeting | quote }}\n",
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(body))
+	}
+	tw.Close()
+	zw.Close()
+	return buf.Bytes()
+}
+
+// checkHelmChart: a HelmChart from a local .tgz in the manifests dir
+// installs; a changed value upgrades it; removing it uninstalls.
+func checkHelmChart(t *testing.T, s *server, dir string) {
+	manifests := filepath.Join(dir, "server", "manifests")
+	if err := os.WriteFile(filepath.Join(manifests, "shoal-demo-0.1.0.tgz"), chartArchive(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hc := func(set string) string {
+		return "apiVersion: helm.cattle.io/v1\nkind: HelmChart\nmetadata: {name: demo, namespace: kube-system}\nspec:\n" +
+			"  chart: shoal-demo-0.1.0.tgz\n  targetNamespace: demo\n  valuesContent: |\n    greeting: from-values\n" + set
+	}
+	greeting := func() string {
+		out, _ := s.kubectl(33, "", "-n", "demo", "get", "cm", "demo-cm", "-o", "jsonpath={.data.greeting}")
+		return out
+	}
+	writeFile(t, filepath.Join(manifests, "demo.yaml"), hc(""))
+	revision := func() int {
+		out, _ := s.kubectl(33, "", "-n", "kube-system", "get", "helmchart", "demo", "-o", "jsonpath={.status.revision}")
+		var n int
+		fmt.Sscan(out, &n)
+		return n
+	}
+	eventually(t, 90*time.Second, "chart installed with valuesContent", func() (bool, string) {
+		g := greeting()
+		return g == "from-values" && revision() > 0, g
+	})
+	installed := revision()
+	writeFile(t, filepath.Join(manifests, "demo.yaml"), hc("  set: {greeting: upgraded}\n"))
+	eventually(t, 60*time.Second, "changed value upgrades the release", func() (bool, string) {
+		g, rev := greeting(), revision()
+		return g == "upgraded" && rev > installed, fmt.Sprintf("%s rev %d (installed as %d)", g, rev, installed)
+	})
+	os.Remove(filepath.Join(manifests, "demo.yaml"))
+	eventually(t, 60*time.Second, "removed HelmChart uninstalls the release", func() (bool, string) {
+		_, err := s.kubectl(33, "", "-n", "demo", "get", "cm", "demo-cm")
+		return err != nil, ""
+	})
 }
