@@ -1,7 +1,6 @@
 package certs
 
 import (
-	"fmt"
 	"net"
 	"path/filepath"
 	"time"
@@ -42,25 +41,15 @@ func EnsureNode(server *Server, tlsDir, nodeName, nodeIP string, now time.Time) 
 		Flannel:        pair("client-flannel"),
 	}
 	ips := []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP(nodeIP)}
-	leaves := []struct {
-		ca   *pki.CA
-		spec pki.Leaf
-		to   Pair
-	}{
+	leaves := []leaf{
 		{clientCA, pki.Leaf{CommonName: "system:node:" + nodeName, Organization: []string{"system:nodes"}, Client: true}, n.KubeletClient},
 		{serverCA, pki.Leaf{CommonName: nodeName, DNSNames: []string{nodeName, "localhost"}, IPs: ips, Server: true}, n.KubeletServing},
 		{clientCA, pki.Leaf{CommonName: "system:kube-proxy", Client: true}, n.KubeProxy},
 		{clientCA, pki.Leaf{CommonName: "system:shoal-flannel", Client: true}, n.Flannel},
 	}
-	issued := 0
-	for _, l := range leaves {
-		what, err := pki.EnsureLeaf(l.ca, l.spec, l.to.Cert, l.to.Key, now)
-		if err != nil {
-			return nil, 0, fmt.Errorf("certificate %s: %w", l.to.Cert, err)
-		}
-		if what != pki.Reused {
-			issued++
-		}
+	issued, err := ensureLeaves(leaves, now)
+	if err != nil {
+		return nil, 0, err
 	}
 	return n, issued, nil
 }

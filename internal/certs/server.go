@@ -66,11 +66,7 @@ func Ensure(cfg *config.Server, now time.Time) (*Server, int, error) {
 	if _, err := pki.LoadOrCreateKey(s.ServiceAccountKey); err != nil {
 		return nil, 0, err
 	}
-	leaves := []struct {
-		ca   *pki.CA
-		spec pki.Leaf
-		to   Pair
-	}{
+	leaves := []leaf{
 		{serverCA, servingLeaf(cfg), s.APIServerServing},
 		{clientCA, pki.Leaf{CommonName: "system:admin", Organization: []string{"system:masters"}, Client: true}, s.Admin},
 		{clientCA, pki.Leaf{CommonName: "system:kube-controller-manager", Client: true}, s.ControllerMgr},
@@ -78,17 +74,30 @@ func Ensure(cfg *config.Server, now time.Time) (*Server, int, error) {
 		{clientCA, pki.Leaf{CommonName: "system:kube-apiserver", Organization: []string{"system:masters"}, Client: true}, s.KubeletClient},
 		{rhCA, pki.Leaf{CommonName: "system:auth-proxy", Client: true}, s.AuthProxy},
 	}
+	issued, err := ensureLeaves(leaves, now)
+	return s, issued, err
+}
+
+// leaf is one certificate to keep issued: what, by which CA, where.
+type leaf struct {
+	ca   *pki.CA
+	spec pki.Leaf
+	to   Pair
+}
+
+// ensureLeaves issues or reuses each leaf and counts the ones (re)issued.
+func ensureLeaves(leaves []leaf, now time.Time) (int, error) {
 	issued := 0
 	for _, l := range leaves {
 		what, err := pki.EnsureLeaf(l.ca, l.spec, l.to.Cert, l.to.Key, now)
 		if err != nil {
-			return nil, 0, fmt.Errorf("certificate %s: %w", l.to.Cert, err)
+			return 0, fmt.Errorf("certificate %s: %w", l.to.Cert, err)
 		}
 		if what != pki.Reused {
 			issued++
 		}
 	}
-	return s, issued, nil
+	return issued, nil
 }
 
 // servingLeaf is the apiserver's serving identity: every name a client may

@@ -22,26 +22,35 @@ func newServerCommand() *cobra.Command {
 		Short: "Run the control plane and, unless --disable-agent, a local node",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// Nothing may touch the disk before the config is known good.
-			explicit := cmd.Flags().Changed("config")
-			if err := configfile.Apply(cmd.Flags(), cfg.ConfigFile, explicit); err != nil {
-				return err
-			}
-			if err := cfg.Complete(); err != nil {
-				return err
-			}
-			prepareInProcessComponents()
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
-			go func() {
-				<-ctx.Done()
-				stop() // a second signal kills the process outright
-			}()
-			return server.Run(ctx, cfg, cmd.OutOrStdout())
+			return runConfigured(cmd, cfg.ConfigFile, cfg.Complete, func(ctx context.Context) error {
+				return server.Run(ctx, cfg, cmd.OutOrStdout())
+			})
 		},
 	}
 	cfg.AddFlags(cmd.Flags())
 	return cmd
+}
+
+// runConfigured applies the config file under the flags, completes the
+// config (nothing touches the disk before both succeed), prepares the
+// process for in-process components and runs run until SIGINT or SIGTERM;
+// a second signal kills the process outright.
+func runConfigured(cmd *cobra.Command, configFile string, complete func() error, run func(context.Context) error) error {
+	explicit := cmd.Flags().Changed("config")
+	if err := configfile.Apply(cmd.Flags(), configFile, explicit); err != nil {
+		return err
+	}
+	if err := complete(); err != nil {
+		return err
+	}
+	prepareInProcessComponents()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return run(ctx)
 }
 
 // prepareInProcessComponents sets the process-wide knobs that let several
