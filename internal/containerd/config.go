@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"path/filepath"
 	"text/template"
+
+	"github.com/shoal-dev/shoal/internal/runtimebin"
 )
 
 // SandboxImage is the pause image built by `make images` and pinned so
 // that the CRI never tries to pull it.
-const SandboxImage = "registry.k8s.io/pause:3.10.2"
+const SandboxImage = runtimebin.PauseImageRef
 
 // Paths is where one containerd keeps its files.
 type Paths struct {

@@ -75,20 +75,39 @@ func resolve(ctx context.Context, rt internalapi.RuntimeService, prefix string) 
 	if err != nil {
 		return "", err
 	}
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.Id
+	}
+	return byPrefix("container", ids, prefix)
+}
+
+// byPrefix finds the one ID starting with prefix.
+func byPrefix(what string, ids []string, prefix string) (string, error) {
 	var match []string
-	for _, c := range cs {
-		if strings.HasPrefix(c.Id, prefix) {
-			match = append(match, c.Id)
+	for _, id := range ids {
+		if strings.HasPrefix(id, prefix) {
+			match = append(match, id)
 		}
 	}
 	switch len(match) {
 	case 1:
 		return match[0], nil
 	case 0:
-		return "", fmt.Errorf("no container with ID %q", prefix)
+		return "", fmt.Errorf("no %s with ID %q", what, prefix)
 	default:
-		return "", fmt.Errorf("container ID %q is ambiguous (%d matches)", prefix, len(match))
+		return "", fmt.Errorf("%s ID %q is ambiguous (%d matches)", what, prefix, len(match))
 	}
+}
+
+// sandboxes lists every pod sandbox of the runtime at socket.
+func sandboxes(ctx context.Context, socket string) (internalapi.RuntimeService, []*runtimeapi.PodSandbox, error) {
+	rt, err := runtimeService(ctx, socket)
+	if err != nil {
+		return nil, nil, err
+	}
+	ps, err := rt.ListPodSandbox(ctx, &runtimeapi.PodSandboxFilter{})
+	return rt, ps, err
 }
 
 func eachContainer(endpoint func() string, do func(context.Context, internalapi.RuntimeService, string) error) func(*cobra.Command, []string) error {
@@ -135,11 +154,7 @@ func podsCommand(endpoint func() string) *cobra.Command {
 	return &cobra.Command{
 		Use: "pods", Short: "List pod sandboxes", Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			rt, err := runtimeService(c.Context(), endpoint())
-			if err != nil {
-				return err
-			}
-			ps, err := rt.ListPodSandbox(c.Context(), &runtimeapi.PodSandboxFilter{})
+			_, ps, err := sandboxes(c.Context(), endpoint())
 			if err != nil {
 				return err
 			}
@@ -159,23 +174,18 @@ func rmpCommand(endpoint func() string) *cobra.Command {
 	return &cobra.Command{
 		Use: "rmp POD-ID...", Short: "Stop and remove pod sandboxes", Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			rt, err := runtimeService(c.Context(), endpoint())
+			rt, ps, err := sandboxes(c.Context(), endpoint())
 			if err != nil {
 				return err
 			}
-			ps, err := rt.ListPodSandbox(c.Context(), &runtimeapi.PodSandboxFilter{})
-			if err != nil {
-				return err
+			ids := make([]string, len(ps))
+			for i, p := range ps {
+				ids[i] = p.Id
 			}
 			for _, a := range args {
-				var id string
-				for _, p := range ps {
-					if strings.HasPrefix(p.Id, a) {
-						id = p.Id
-					}
-				}
-				if id == "" {
-					return fmt.Errorf("no pod with ID %q", a)
+				id, err := byPrefix("pod", ids, a)
+				if err != nil {
+					return err
 				}
 				if err := rt.StopPodSandbox(c.Context(), id); err != nil {
 					return err

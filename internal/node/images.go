@@ -75,12 +75,8 @@ func (i *Images) importAll(ctx context.Context) error {
 		return fmt.Errorf("images: connect to containerd: %w", err)
 	}
 	defer c.Close()
-	pause, err := runtimebin.PauseImage()
-	if err != nil {
+	if err := ensurePause(ctx, c); err != nil {
 		return err
-	}
-	if _, err := Import(ctx, c, bytes.NewReader(pause)); err != nil {
-		return fmt.Errorf("images: pause: %w", err)
 	}
 	state := loadImportState(i.stateFile)
 	files, err := tarballs(i.dir)
@@ -108,6 +104,21 @@ func (i *Images) importAll(ctx context.Context) error {
 		i.report("imported %s from %s (%.2fs)", strings.Join(names, ", "), filepath.Base(f), time.Since(t0).Seconds())
 	}
 	return saveImportState(i.stateFile, state)
+}
+
+// ensurePause imports the embedded pause image unless containerd has it.
+func ensurePause(ctx context.Context, c *client.Client) error {
+	if _, err := c.GetImage(namespaces.WithNamespace(ctx, CRINamespace), runtimebin.PauseImageRef); err == nil {
+		return nil
+	}
+	pause, err := runtimebin.PauseImage()
+	if err != nil {
+		return err
+	}
+	if _, err := Import(ctx, c, bytes.NewReader(pause)); err != nil {
+		return fmt.Errorf("images: pause: %w", err)
+	}
+	return nil
 }
 
 // tarballs lists the image archives in dir (absent dir: none).

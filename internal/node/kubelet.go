@@ -28,12 +28,11 @@ import (
 // Kubelet is the upstream kubelet in-process.
 type Kubelet struct {
 	lifecycle.Task
-	cfg      *Config
-	runtime  string // CRI endpoint
-	cgroups  CgroupMode
-	argv     []string
-	client   kubernetes.Interface
-	nodeName string
+	cfg     *Config
+	runtime string // CRI endpoint
+	cgroups CgroupMode
+	argv    []string
+	client  kubernetes.Interface
 }
 
 var _ lifecycle.Component = (*Kubelet)(nil)
@@ -56,12 +55,11 @@ func NewKubelet(cfg *Config, criSocket string, client kubernetes.Interface) *Kub
 		args["register-with-taints"] = strings.Join(cfg.NodeTaints, ",")
 	}
 	return &Kubelet{
-		cfg:      cfg,
-		runtime:  "unix://" + criSocket,
-		cgroups:  DetectCgroupMode(),
-		argv:     args.Merge(cfg.ExtraKubeletArgs),
-		client:   client,
-		nodeName: cfg.NodeName,
+		cfg:     cfg,
+		runtime: "unix://" + criSocket,
+		cgroups: DetectCgroupMode(),
+		argv:    args.Merge(cfg.ExtraKubeletArgs),
+		client:  client,
 	}
 }
 
@@ -149,7 +147,7 @@ func (k *Kubelet) Ready(ctx context.Context) error {
 		if err := k.Err(); err != nil {
 			return false, err
 		}
-		_, err := k.client.CoreV1().Nodes().Get(ctx, k.nodeName, metav1.GetOptions{})
+		_, err := k.client.CoreV1().Nodes().Get(ctx, k.cfg.NodeName, metav1.GetOptions{})
 		return err == nil, nil
 	})
 }

@@ -138,8 +138,17 @@ func TestAddons(t *testing.T) {
 		_, err := s.kubectl(33, "", "get", "apiservice", "v1beta1.metrics.k8s.io")
 		return err != nil, ""
 	})
+	if strings.Contains(s.out.String(), "servicelb ready") {
+		t.Errorf("servicelb controller started although disabled:\n%s", s.out.String())
+	}
 	s.mustKubectl(33, fmt.Sprintf(lbService, "web2", 8082), "apply", "-f", "-")
-	time.Sleep(3 * time.Second) // nothing to wait for: the point is that nothing happens
+	// Once web2's endpoints are published the controllers have seen it;
+	// an enabled ServiceLB sets the ingress within milliseconds of that.
+	eventually(t, 60*time.Second, "web2 has a ready endpoint", func() (bool, string) {
+		out, _ := s.kubectl(33, "", "get", "endpointslices", "-l", "kubernetes.io/service-name=web2",
+			"-o", "jsonpath={.items[*].endpoints[*].conditions.ready}")
+		return strings.Contains(out, "true"), out
+	})
 	if out := s.mustKubectl(33, "", "get", "svc", "web2", "-o", "jsonpath={.status.loadBalancer.ingress}"); out != "" {
 		t.Errorf("with servicelb disabled web2 got ingress %s", out)
 	}
