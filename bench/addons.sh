@@ -9,12 +9,13 @@ IDLE=${1:-30}
 trap 'stop_shoal; netns_down' EXIT
 netns_up
 printf '%-34s %14s %14s %10s\n' "configuration" "tree VmRSS" "tree PSS" "processes"
-for off in "" coredns metrics-server servicelb local-storage; do
+for off in "" coredns metrics-server servicelb local-storage ingress; do
   args=()
   [[ -n "$off" ]] && args=(--disable "$off")
   start_shoal "${args[@]}"
-  for d in coredns metrics-server; do
-    [[ "$off" == "$d" ]] || k -n kube-system rollout status deploy/$d --timeout=180s >/dev/null
+  for d in coredns metrics-server ingress; do
+    dep=$d; [[ $d == ingress ]] && dep=traefik
+    [[ "$off" == "$d" ]] || k -n kube-system rollout status deploy/$dep --timeout=180s >/dev/null
   done
   sleep "$IDLE"
   all=$(tree)

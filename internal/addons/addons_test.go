@@ -34,3 +34,16 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Every addon --disable accepts that runs as pods has a manifest of that
+// name, so disabling it removes its objects (servicelb runs in shoal).
+func TestEveryPodAddonHasItsManifest(t *testing.T) {
+	for _, name := range Names {
+		if name == "servicelb" {
+			continue
+		}
+		if _, err := manifests.ReadFile("manifests/" + name + ".yaml"); err != nil {
+			t.Errorf("addon %s: %v", name, err)
+		}
+	}
+}

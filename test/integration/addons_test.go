@@ -4,7 +4,10 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/tls"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,7 +60,7 @@ func TestAddons(t *testing.T) {
 	h := newHost(t, "shoal-b1", 93)
 	dir := t.TempDir()
 	t.Cleanup(func() { releaseNode(t, h, dir) })
-	for _, f := range []string{"shoal-echo-v1.tar", "coredns.tar", "metrics-server.tar"} {
+	for _, f := range []string{"shoal-echo-v1.tar", "shoal-echo-v2.tar", "coredns.tar", "metrics-server.tar", "traefik.tar"} {
 		copyFile(t, filepath.Join(imagesDir(t), f), filepath.Join(dir, "agent", "images", f))
 	}
 	s := startNode(t, h, dir)
@@ -89,6 +92,7 @@ func TestAddons(t *testing.T) {
 			})
 		}
 	})
+	t.Run("ingress", func(t *testing.T) { checkIngress(t, s, h) })
 	t.Run("metrics-server", func(t *testing.T) { checkMetricsAndHPA(t, s, h) })
 	t.Run("helmchart", func(t *testing.T) { checkHelmChart(t, s, dir) })
 	t.Run("local-path", func(t *testing.T) {
@@ -120,7 +124,7 @@ func TestAddons(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = startServerIn(t, h.name, dir, 6443, "-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"),
-		"--node-name", h.name, h.cgroupRootArg(), "--disable", "local-storage", "--disable=servicelb,coredns", "--disable", "metrics-server")
+		"--node-name", h.name, h.cgroupRootArg(), "--disable", "local-storage", "--disable=servicelb,coredns", "--disable", "metrics-server", "--disable", "ingress")
 	s.waitLine("node "+h.name+" Ready", 3*time.Minute)
 	eventually(t, 30*time.Second, "local-path StorageClass removed", func() (bool, string) {
 		out, _ := s.kubectl(33, "", "get", "storageclass", "-o", "name")
@@ -138,6 +142,12 @@ func TestAddons(t *testing.T) {
 		_, err := s.kubectl(33, "", "get", "apiservice", "v1beta1.metrics.k8s.io")
 		return err != nil, ""
 	})
+	eventually(t, 60*time.Second, "ingress controller removed", func() (bool, string) {
+		out, _ := s.kubectl(33, "", "get", "ingressclass", "-o", "name")
+		_, errRole := s.kubectl(33, "", "get", "clusterrole", "shoal:traefik")
+		_, errDeploy := s.kubectl(33, "", "-n", "kube-system", "get", "deploy/traefik")
+		return strings.TrimSpace(out) == "" && errRole != nil && errDeploy != nil, out
+	})
 	if strings.Contains(s.out.String(), "servicelb ready") {
 		t.Errorf("servicelb controller started although disabled:\n%s", s.out.String())
 	}
@@ -153,6 +163,65 @@ func TestAddons(t *testing.T) {
 		t.Errorf("with servicelb disabled web2 got ingress %s", out)
 	}
 	s.mustKubectl(33, "", "delete", "deploy/web", "--wait=true")
+}
+
+const hostIngress = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: hosts}
+spec:
+  rules:
+  - host: one.example
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: one, port: {number: 80}}}}]}
+  - host: two.example
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: two, port: {number: 80}}}}]}
+`
+
+// checkIngress: an Ingress of the default class with two host rules routes
+// each host to its own Service through the bundled controller, on the node
+// IP's port 80 (ServiceLB) and 443 (its default certificate).
+func checkIngress(t *testing.T, s *server, h *host) {
+	for name, version := range map[string]string{"one": "v1", "two": "v2"} {
+		s.mustKubectl(33, "", "create", "deployment", name, "--image=localhost/shoal-echo:"+version, "--port=8080")
+		s.mustKubectl(33, "", "expose", "deployment", name, "--port=80", "--target-port=8080")
+	}
+	s.mustKubectl(33, hostIngress, "apply", "-f", "-")
+	s.mustKubectl(33, "", "-n", "kube-system", "rollout", "status", "deploy/traefik", "--timeout=120s")
+	s.mustKubectl(33, "", "rollout", "status", "deploy/one", "deploy/two", "--timeout=120s")
+	eventually(t, 60*time.Second, "Ingress address is the node IP", func() (bool, string) {
+		out, _ := s.kubectl(33, "", "get", "ingress", "hosts", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}")
+		return out == h.ip, out
+	})
+	for host, want := range map[string]string{"one.example": "shoal-echo v1 one-", "two.example": "shoal-echo v2 two-"} {
+		for _, scheme := range []string{"http", "https"} {
+			eventually(t, 60*time.Second, scheme+" Host: "+host+" reaches its Service", func() (bool, string) {
+				code, body, err := fetchHost(scheme+"://"+h.ip+"/", host)
+				return err == nil && code == 200 && strings.HasPrefix(body, want), fmt.Sprint(code, body, err)
+			})
+		}
+	}
+	if code, body, err := fetchHost("http://"+h.ip+"/", "other.example"); err != nil || code != 404 {
+		t.Errorf("a host without a rule: %d %q %v, want 404", code, body, err)
+	}
+	s.mustKubectl(33, "", "delete", "ingress/hosts", "svc/one", "svc/two", "deploy/one", "deploy/two", "--wait=true")
+}
+
+// fetchHost GETs url with a Host header; TLS is not verified (the
+// controller's default certificate is self-signed).
+func fetchHost(url, host string) (int, string, error) {
+	c := &http.Client{Timeout: 3 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, ServerName: host}}}
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	req.Host = host
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), err
 }
 
 func checkManifestsDir(t *testing.T, s *server, dir string) {
