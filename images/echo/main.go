@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -70,7 +71,7 @@ func main() {
 }
 
 // tool is what tests run through `kubectl exec` in an image with no shell:
-// -version, -write FILE TEXT, -cat FILE, -resolve NAME.
+// -version, -write FILE TEXT, -cat FILE, -resolve NAME, -get URL.
 func tool(args []string) int {
 	var err error
 	switch {
@@ -83,13 +84,20 @@ func tool(args []string) int {
 		if addrs, err = net.LookupHost(args[1]); err == nil {
 			fmt.Println(strings.Join(addrs, " "))
 		}
+	case args[0] == "-get" && len(args) == 2:
+		c := &http.Client{Timeout: 5 * time.Second}
+		var resp *http.Response
+		if resp, err = c.Get(args[1]); err == nil {
+			defer resp.Body.Close()
+			_, err = io.Copy(os.Stdout, resp.Body)
+		}
 	case args[0] == "-cat" && len(args) == 2:
 		var b []byte
 		if b, err = os.ReadFile(args[1]); err == nil {
 			os.Stdout.Write(b)
 		}
 	default:
-		err = fmt.Errorf("usage: shoal-echo [-version | -write FILE TEXT | -cat FILE | -resolve NAME]")
+		err = fmt.Errorf("usage: shoal-echo [-version | -write FILE TEXT | -cat FILE | -resolve NAME | -get URL]")
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

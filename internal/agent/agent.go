@@ -14,7 +14,8 @@ import (
 )
 
 // Run starts the node stack and blocks until ctx ends or a component
-// fails. cfg must be Completed.
+// fails. cfg must be Completed. With --server it joins that server;
+// without, the server whose data dir it shares.
 func Run(ctx context.Context, cfg *config.AgentCommand, out io.Writer) error {
 	start := time.Now()
 	report := func(format string, args ...any) { fmt.Fprintf(out, "shoal: "+format+"\n", args...) }
@@ -23,22 +24,33 @@ func Run(ctx context.Context, cfg *config.AgentCommand, out io.Writer) error {
 		return err
 	}
 	defer release()
-	paths := config.NewPaths(cfg.DataDir)
-	cluster, err := config.ReadCluster(paths.ClusterFile())
+	var components []lifecycle.Component
+	var stack *node.Stack
+	if cfg.Server != "" {
+		components, stack, err = joined(ctx, cfg, report)
+	} else {
+		stack, err = local(cfg, start, report)
+	}
 	if err != nil {
 		return err
 	}
-	nc, _, err := certs.EnsureNode(certs.Layout(paths), cfg.AgentPaths.TLS, cfg.NodeName, cfg.NodeIP, start)
-	if err != nil {
-		return fmt.Errorf("node certificates: %w", err)
-	}
-	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: nc}, report)
-	if err != nil {
-		return err
-	}
-	runner := &lifecycle.Runner{Components: stack.Components, Report: report}
+	runner := &lifecycle.Runner{Components: append(components, stack.Components...), Report: report}
 	return runner.Run(ctx, func() error {
 		node.ReportReady(ctx, stack.Client, cfg.NodeName, start, report)
 		return nil
 	})
+}
+
+// local builds the stack of an agent on a server's own data dir.
+func local(cfg *config.AgentCommand, start time.Time, report func(string, ...any)) (*node.Stack, error) {
+	paths := config.NewPaths(cfg.DataDir)
+	cluster, err := config.ReadCluster(paths.ClusterFile())
+	if err != nil {
+		return nil, err
+	}
+	nc, _, err := certs.EnsureNode(certs.Layout(paths), cfg.AgentPaths.TLS, cfg.NodeName, cfg.NodeIP, start)
+	if err != nil {
+		return nil, fmt.Errorf("node certificates: %w", err)
+	}
+	return node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: nc}, report)
 }

@@ -3,8 +3,10 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -29,7 +31,7 @@ func (p Paths) ClusterFile() string { return filepath.Join(p.EtcDir, "cluster.js
 // Cluster is this server's Cluster.
 func (s *Server) Cluster() Cluster {
 	return Cluster{
-		ServerURL:     fmt.Sprintf("https://127.0.0.1:%d", s.HTTPSListenPort),
+		ServerURL:     fmt.Sprintf("https://127.0.0.1:%d", s.APIServerPort),
 		ClusterCIDR:   s.ClusterCIDR,
 		ServiceCIDR:   s.ServiceCIDR,
 		ClusterDNS:    s.ClusterDNS,
@@ -63,13 +65,19 @@ func ReadCluster(path string) (Cluster, error) {
 type AgentCommand struct {
 	ConfigFile string
 	DataDir    string
+	Server     string // https://HOST:PORT of a server to join; empty: the server on this data dir
+	Token      string
+	TokenFile  string
 	Agent
 }
 
 // AddFlags binds `shoal agent`'s flags.
 func (a *AgentCommand) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&a.ConfigFile, "config", "c", DefaultConfigFile, "YAML file whose keys are long flag names; the command line wins")
-	fs.StringVarP(&a.DataDir, "data-dir", "d", DefaultDataDir, "Data dir of the local shoal server this node joins")
+	fs.StringVarP(&a.DataDir, "data-dir", "d", DefaultDataDir, "Directory holding the agent's state (without --server: the data dir of the local server to join)")
+	fs.StringVarP(&a.Server, "server", "s", "", "Server to join, https://HOST:PORT (its --https-listen-port)")
+	fs.StringVarP(&a.Token, "token", "t", "", "Join token: the server's <data-dir>/server/token or one from `shoal token create`")
+	fs.StringVar(&a.TokenFile, "token-file", "", "File holding the --token value")
 	a.Agent.AddFlags(fs)
 }
 
@@ -83,5 +91,36 @@ func (a *AgentCommand) Complete() error {
 		return fmt.Errorf("--data-dir %q: %w", a.DataDir, err)
 	}
 	a.DataDir = abs
+	if err := a.completeJoin(); err != nil {
+		return err
+	}
 	return a.Agent.Complete(abs)
+}
+
+func (a *AgentCommand) completeJoin() error {
+	if a.Token != "" && a.TokenFile != "" {
+		return fmt.Errorf("--token and --token-file: give one, not both")
+	}
+	if a.TokenFile != "" {
+		b, err := os.ReadFile(a.TokenFile)
+		if err != nil {
+			return fmt.Errorf("--token-file: %w", err)
+		}
+		a.Token = strings.TrimSpace(string(b))
+	}
+	if a.Server == "" {
+		if a.Token != "" {
+			return fmt.Errorf("--token: needs --server (without it the agent joins the server on its own data dir)")
+		}
+		return nil
+	}
+	u, err := url.Parse(a.Server)
+	if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("--server %q: want https://HOST:PORT", a.Server)
+	}
+	a.Server = "https://" + u.Host
+	if a.Token == "" {
+		return fmt.Errorf("--token: required with --server (the server's token is in its <data-dir>/server/token)")
+	}
+	return nil
 }

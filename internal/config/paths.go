@@ -5,32 +5,36 @@ import "path/filepath"
 // Paths is where shoal keeps each file under the data dir. The layout
 // mirrors K3s's so that its operators find their way.
 type Paths struct {
-	DataDir    string
-	ServerDir  string
-	DBDir      string
-	DBFile     string
-	KineSocket string
-	TLSDir     string
-	CredDir    string
-	EtcDir     string
-	Manifests  string // auto-deploy directory
-	StorageDir string // local-path volumes
+	DataDir      string
+	ServerDir    string
+	DBDir        string
+	DBFile       string
+	KineSocket   string
+	TLSDir       string
+	CredDir      string
+	EtcDir       string
+	Manifests    string // auto-deploy directory
+	TokenFile    string // the full server token, for agents to join with
+	EgressSocket string // the supervisor's CONNECT proxy for kube-apiserver's egress
+	StorageDir   string // local-path volumes
 }
 
 // NewPaths derives every path from the data dir.
 func NewPaths(dataDir string) Paths {
 	server := filepath.Join(dataDir, "server")
 	return Paths{
-		DataDir:    dataDir,
-		ServerDir:  server,
-		DBDir:      filepath.Join(server, "db"),
-		DBFile:     filepath.Join(server, "db", "state.db"),
-		KineSocket: filepath.Join(server, "kine.sock"),
-		TLSDir:     filepath.Join(server, "tls"),
-		CredDir:    filepath.Join(server, "cred"),
-		EtcDir:     filepath.Join(server, "etc"),
-		Manifests:  filepath.Join(server, "manifests"),
-		StorageDir: filepath.Join(dataDir, "storage"),
+		DataDir:      dataDir,
+		ServerDir:    server,
+		DBDir:        filepath.Join(server, "db"),
+		DBFile:       filepath.Join(server, "db", "state.db"),
+		KineSocket:   filepath.Join(server, "kine.sock"),
+		TLSDir:       filepath.Join(server, "tls"),
+		CredDir:      filepath.Join(server, "cred"),
+		EtcDir:       filepath.Join(server, "etc"),
+		Manifests:    filepath.Join(server, "manifests"),
+		TokenFile:    filepath.Join(server, "token"),
+		EgressSocket: filepath.Join(server, "egress.sock"),
+		StorageDir:   filepath.Join(dataDir, "storage"),
 	}
 }
 

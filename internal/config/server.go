@@ -37,6 +37,8 @@ type Server struct {
 
 	WriteKubeconfig     string
 	WriteKubeconfigMode string
+	Token               string // the server's join credential (or a full K10 token)
+	TokenFile           string
 
 	DisableAgent bool
 	Disable      []string // addons not to deploy
@@ -51,6 +53,7 @@ type Server struct {
 	ServiceNet     *net.IPNet
 	ClusterNet     *net.IPNet
 	APIServerIP    net.IP // first address of the service CIDR: kubernetes.default
+	APIServerPort  int    // kube-apiserver's own port, behind the supervisor: --https-listen-port + 1
 	KubeconfigMode os.FileMode
 }
 
@@ -58,7 +61,7 @@ type Server struct {
 func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&s.ConfigFile, "config", "c", DefaultConfigFile, "YAML file whose keys are long flag names; the command line wins")
 	fs.StringVarP(&s.DataDir, "data-dir", "d", DefaultDataDir, "Directory holding all of shoal's state")
-	fs.IntVar(&s.HTTPSListenPort, "https-listen-port", DefaultHTTPSListenPort, "Port the Kubernetes API listens on")
+	fs.IntVar(&s.HTTPSListenPort, "https-listen-port", DefaultHTTPSListenPort, "Port of the supervisor: the Kubernetes API and the join endpoints (kube-apiserver itself listens on the next port)")
 	fs.StringVar(&s.BindAddress, "bind-address", "0.0.0.0", "Address the Kubernetes API binds to")
 	fs.StringVar(&s.AdvertiseAddress, "advertise-address", "", "Address advertised to the cluster (default: the IP of the default-route interface)")
 	fs.StringSliceVar(&s.TLSSANs, "tls-san", nil, "Extra hostname or IP in the API serving certificate (repeatable)")
@@ -68,6 +71,8 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.ClusterDomain, "cluster-domain", "cluster.local", "Cluster domain")
 	fs.StringVarP(&s.WriteKubeconfig, "write-kubeconfig", "o", DefaultKubeconfigPath, "Write the admin kubeconfig to this file")
 	fs.StringVar(&s.WriteKubeconfigMode, "write-kubeconfig-mode", "0600", "File mode of the written kubeconfig, in octal")
+	fs.StringVarP(&s.Token, "token", "t", "", "Shared secret agents join with (default: generated, kept in <data-dir>/server/token)")
+	fs.StringVar(&s.TokenFile, "token-file", "", "File holding the --token value")
 	fs.BoolVar(&s.DisableAgent, "disable-agent", false, "Run only the control plane, no local node")
 	fs.StringSliceVar(&s.Disable, "disable", nil, "Addon not to deploy (and to remove if deployed): "+strings.Join(addons.Names, ", ")+" (repeatable)")
 	fs.StringArrayVar(&s.ExtraAPIServerArgs, "kube-apiserver-arg", nil, "Extra kube-apiserver flag as key=value (repeatable, wins over shoal's)")
@@ -88,8 +93,21 @@ func (s *Server) Complete() error {
 	}
 	s.DataDir = abs
 	s.Paths = NewPaths(abs)
-	if s.HTTPSListenPort < 1 || s.HTTPSListenPort > 65535 {
-		return fmt.Errorf("--https-listen-port %d: must be between 1 and 65535", s.HTTPSListenPort)
+	if s.HTTPSListenPort < 1 || s.HTTPSListenPort > 65534 {
+		return fmt.Errorf("--https-listen-port %d: must be between 1 and 65534 (kube-apiserver takes the next port)", s.HTTPSListenPort)
+	}
+	s.APIServerPort = s.HTTPSListenPort + 1
+	if s.Token != "" && s.TokenFile != "" {
+		return fmt.Errorf("--token and --token-file: give one, not both")
+	}
+	if s.TokenFile != "" {
+		b, err := os.ReadFile(s.TokenFile)
+		if err != nil {
+			return fmt.Errorf("--token-file: %w", err)
+		}
+		if s.Token = strings.TrimSpace(string(b)); s.Token == "" {
+			return fmt.Errorf("--token-file %s: empty", s.TokenFile)
+		}
 	}
 	if net.ParseIP(s.BindAddress) == nil {
 		return fmt.Errorf("--bind-address %q: not an IP address", s.BindAddress)

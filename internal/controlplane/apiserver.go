@@ -37,10 +37,25 @@ anonymous:
   - path: /healthz
 `
 
+// egressSelectorConfig sends kube-apiserver's "cluster" traffic through
+// the supervisor's CONNECT proxy on a unix socket.
+const egressSelectorConfig = `apiVersion: apiserver.k8s.io/v1beta1
+kind: EgressSelectorConfiguration
+egressSelections:
+- name: cluster
+  connection:
+    proxyProtocol: HTTPConnect
+    transport:
+      uds:
+        udsName: %s
+`
+
 // APIServer is kube-apiserver in-process.
 type APIServer struct {
 	upstream
 	authConfigPath string
+	egressPath     string
+	egressConfig   string
 	admin          *rest.Config
 }
 
@@ -49,11 +64,12 @@ var _ lifecycle.Component = (*APIServer)(nil)
 // NewAPIServer builds the apiserver's argv from the config.
 func NewAPIServer(cfg *config.Server, c *certs.Server, etcdEndpoint string, admin *rest.Config) *APIServer {
 	authPath := filepath.Join(cfg.Paths.EtcDir, "authentication-config.yaml")
+	egressPath := filepath.Join(cfg.Paths.EtcDir, "egress-selector.yaml")
 	issuer := "https://kubernetes.default.svc." + cfg.ClusterDomain
 	args := Args{
 		"advertise-address":        cfg.AdvertiseAddress,
 		"bind-address":             cfg.BindAddress,
-		"secure-port":              strconv.Itoa(cfg.HTTPSListenPort),
+		"secure-port":              strconv.Itoa(cfg.APIServerPort),
 		"etcd-servers":             etcdEndpoint,
 		"service-cluster-ip-range": cfg.ServiceCIDR,
 		"authorization-mode":       "Node,RBAC",
@@ -83,10 +99,15 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, etcdEndpoint string, admi
 		"requestheader-username-headers":          "X-Remote-User",
 		"proxy-client-cert-file":                  c.AuthProxy.Cert,
 		"proxy-client-key-file":                   c.AuthProxy.Key,
+		// Connections to nodes, pods and services (logs, exec, aggregated
+		// APIs) go through the supervisor, which uses an agent's tunnel.
+		"egress-selector-config-file": egressPath,
 	}
 	return &APIServer{
 		upstream:       upstream{name: "kube-apiserver", argv: args.Merge(cfg.ExtraAPIServerArgs)},
 		authConfigPath: authPath,
+		egressPath:     egressPath,
+		egressConfig:   fmt.Sprintf(egressSelectorConfig, cfg.Paths.EgressSocket),
 		admin:          admin,
 	}
 }
@@ -94,6 +115,9 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, etcdEndpoint string, admi
 // Start writes the authentication config and runs the apiserver.
 func (a *APIServer) Start(ctx context.Context) error {
 	if err := atomicfile.Write(a.authConfigPath, []byte(authenticationConfig), 0o600); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(a.egressPath, []byte(a.egressConfig), 0o600); err != nil {
 		return err
 	}
 	return a.launch(ctx, apiserverCommand())

@@ -48,6 +48,17 @@ func EnsureLeaf(ca *CA, want Leaf, certPath, keyPath string, now time.Time) (Iss
 		}
 		action = Renewed
 	}
+	data, err := Sign(ca, want, key.Public(), now)
+	if err != nil {
+		return 0, err
+	}
+	return action, atomicfile.Write(certPath, data, 0o644)
+}
+
+// Sign issues want for the public key pub and returns the PEM chain (leaf
+// then CA, so clients that only know a root verify). The join protocol
+// signs agents' keys with it: their private keys never leave the agent.
+func Sign(ca *CA, want Leaf, pub any, now time.Time) ([]byte, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber: serial(),
 		Subject:      pkix.Name{CommonName: want.CommonName, Organization: want.Organization},
@@ -63,17 +74,22 @@ func EnsureLeaf(ca *CA, want Leaf, certPath, keyPath string, now time.Time) (Iss
 	if want.Server {
 		tmpl.ExtKeyUsage = append(tmpl.ExtKeyUsage, x509.ExtKeyUsageServerAuth)
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, pub, ca.Key)
 	if err != nil {
-		return 0, fmt.Errorf("issue %s: %w", want.CommonName, err)
+		return nil, fmt.Errorf("issue %s: %w", want.CommonName, err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	// The chain (leaf then CA) lets clients that only know a root verify.
-	data := append(EncodeCert(cert), EncodeCert(ca.Cert)...)
-	return action, atomicfile.Write(certPath, data, 0o644)
+	return append(EncodeCert(cert), EncodeCert(ca.Cert)...), nil
+}
+
+// Good reports whether the certificate at certPath, for the key pub, can
+// be kept: see good.
+func Good(caCert *x509.Certificate, certPath string, want Leaf, pub any, now time.Time) bool {
+	cur, err := LoadCert(certPath)
+	return err == nil && good(&CA{Cert: caCert}, cur, want, pub, now)
 }
 
 // good reports whether cur can be kept: same CA, same key, same subject,

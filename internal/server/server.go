@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +29,8 @@ import (
 	"github.com/shoal-dev/shoal/internal/kubeconfig"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/node"
+	"github.com/shoal-dev/shoal/internal/supervisor"
+	"github.com/shoal-dev/shoal/internal/token"
 )
 
 // Run starts the control plane and blocks until ctx ends or a component
@@ -63,10 +68,15 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	if len(written) > 0 {
 		report("addon manifests written to %s: %s", cfg.Paths.Manifests, strings.Join(written, ", "))
 	}
+	sup, err := newSupervisor(cfg, c, admin, report)
+	if err != nil {
+		return err
+	}
 	ds := datastore.NewSQLite(cfg.Paths.DBFile, cfg.Paths.KineSocket)
 	components := []lifecycle.Component{
 		ds,
 		controlplane.NewAPIServer(cfg, c, ds.Endpoint(), admin),
+		sup,
 		controlplane.NewScheduler(cfg),
 		controlplane.NewControllerManager(cfg, c, admin),
 		controlplane.NewRBAC(admin),
@@ -105,6 +115,34 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	})
 }
 
+// newSupervisor settles the server token (written to server/token) and
+// builds the public port's server.
+func newSupervisor(cfg *config.Server, c *certs.Server, admin *rest.Config, report func(string, ...any)) (*supervisor.Supervisor, error) {
+	caPEM, err := os.ReadFile(c.ServerCA.Cert)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := token.EnsureServer(cfg.Paths.TokenFile, cfg.Token, caPEM)
+	if err != nil {
+		return nil, err
+	}
+	client, err := kubernetes.NewForConfig(admin)
+	if err != nil {
+		return nil, err
+	}
+	return supervisor.New(supervisor.Config{
+		ListenAddr:   net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.HTTPSListenPort)),
+		APIServer:    fmt.Sprintf("https://127.0.0.1:%d", cfg.APIServerPort),
+		Advertise:    net.JoinHostPort(cfg.AdvertiseAddress, strconv.Itoa(cfg.HTTPSListenPort)),
+		Certs:        c,
+		ServerCred:   tok.Credential,
+		Cluster:      cfg.Cluster(),
+		Client:       client,
+		EgressSocket: cfg.Paths.EgressSocket,
+		Report:       report,
+	}), nil
+}
+
 // localNode issues the local node's certificates and builds its stack.
 func localNode(cfg *config.Server, c *certs.Server, report func(string, ...any)) (*node.Stack, error) {
 	nc, issued, err := certs.EnsureNode(c, cfg.AgentPaths.TLS, cfg.NodeName, cfg.NodeIP, time.Now())
@@ -120,7 +158,9 @@ func localNode(cfg *config.Server, c *certs.Server, report func(string, ...any))
 // writeComponentKubeconfigs writes the kubeconfigs the in-process
 // components read, and returns the admin REST config shoal itself uses.
 func writeComponentKubeconfigs(cfg *config.Server, c *certs.Server) (*rest.Config, error) {
-	server := fmt.Sprintf("https://127.0.0.1:%d", cfg.HTTPSListenPort)
+	// shoal's own components talk to kube-apiserver directly, not through
+	// the supervisor.
+	server := fmt.Sprintf("https://127.0.0.1:%d", cfg.APIServerPort)
 	for name, pair := range map[string]certs.Pair{
 		"admin":      c.Admin,
 		"controller": c.ControllerMgr,

@@ -1,0 +1,66 @@
+package join
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/shoal-dev/shoal/internal/atomicfile"
+	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/pki"
+	"github.com/shoal-dev/shoal/internal/supervisor"
+)
+
+// ensureCerts asks the server to sign every certificate that is missing,
+// no longer matches the node (name, IP, CA) or is close to expiry. The
+// keys are made here and stay here.
+func (c *client) ensureCerts(ctx context.Context, n *certs.Node) error {
+	pw, err := nodePassword(c.o.EtcDir)
+	if err != nil {
+		return err
+	}
+	req := supervisor.NodeCertsRequest{NodeName: c.o.NodeName, NodeIP: c.o.NodeIP, NodePassword: pw,
+		PublicKeys: map[certs.NodeCert]string{}}
+	clientCA, _ := pki.LoadCert(n.ClientCA)
+	for _, kind := range certs.NodeCerts {
+		pair := n.Pair(kind)
+		key, err := pki.LoadOrCreateKey(pair.Key)
+		if err != nil {
+			return err
+		}
+		want, byServer := certs.NodeLeaf(kind, c.o.NodeName, c.o.NodeIP)
+		ca := clientCA
+		if byServer {
+			ca = c.ca
+		}
+		if ca != nil && pki.Good(ca, pair.Cert, want, key.Public(), time.Now()) {
+			continue
+		}
+		der, err := x509.MarshalPKIXPublicKey(key.Public())
+		if err != nil {
+			return err
+		}
+		req.PublicKeys[kind] = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	}
+	// The node password is checked even when every certificate is still
+	// good: a second agent must not run under a claimed name.
+	var resp supervisor.NodeCertsResponse
+	if err := c.do(ctx, http.MethodPost, supervisor.PathNodeCerts, req, &resp); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(n.ClientCA, []byte(resp.ClientCA), 0o644); err != nil {
+		return err
+	}
+	for kind, chain := range resp.Certs {
+		if _, ok := req.PublicKeys[kind]; !ok {
+			return fmt.Errorf("server sent an unrequested %s certificate", kind)
+		}
+		if err := atomicfile.Write(n.Pair(kind).Cert, []byte(chain), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,40 @@
+package supervisor
+
+import (
+	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/config"
+)
+
+// The join protocol's paths and messages, shared with package join.
+const (
+	PathCACerts   = "/cacerts"
+	PathPing      = "/ping"
+	PathConfig    = "/v1-shoal/config"
+	PathNodeCerts = "/v1-shoal/node-certs"
+	PathConnect   = "/v1-shoal/connect"
+)
+
+// AgentConfig is what GET /v1-shoal/config tells an agent.
+type AgentConfig struct {
+	Cluster config.Cluster `json:"cluster"`
+	// Servers are the supervisor addresses (host:port) the agent's load
+	// balancer may use.
+	Servers []string `json:"servers"`
+}
+
+// NodeCertsRequest asks for a node's certificates. The node password binds
+// the node name to the first agent that claimed it.
+type NodeCertsRequest struct {
+	NodeName     string                    `json:"nodeName"`
+	NodeIP       string                    `json:"nodeIP"`
+	NodePassword string                    `json:"nodePassword"`
+	PublicKeys   map[certs.NodeCert]string `json:"publicKeys"` // PEM PKIX, one per certificate
+}
+
+// NodeCertsResponse carries the signed certificates (PEM chains) and the
+// CAs the node trusts.
+type NodeCertsResponse struct {
+	ServerCA string                    `json:"serverCA"`
+	ClientCA string                    `json:"clientCA"`
+	Certs    map[certs.NodeCert]string `json:"certs"`
+}

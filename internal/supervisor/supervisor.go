@@ -1,0 +1,178 @@
+package supervisor
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/lifecycle"
+)
+
+// Config is what the supervisor serves and where.
+type Config struct {
+	ListenAddr   string // --bind-address:--https-listen-port
+	APIServer    string // https://127.0.0.1:APIServerPort
+	Advertise    string // host:port agents reach this server at
+	Certs        *certs.Server
+	ServerCred   string // the server token's credential
+	Cluster      config.Cluster
+	Client       kubernetes.Interface // admin: bootstrap tokens, node passwords, nodes
+	EgressSocket string
+	Report       func(string, ...any)
+}
+
+// Supervisor is the public port's server.
+type Supervisor struct {
+	cfg     Config
+	auth    *authenticator
+	tunnels *tunnels
+	caPEM   []byte
+	srv     *http.Server
+	egress  *http.Server
+	done    chan struct{}
+	err     error
+	now     func() time.Time
+}
+
+var _ lifecycle.Component = (*Supervisor)(nil)
+
+// New builds the supervisor; Start listens.
+func New(cfg Config) *Supervisor {
+	return &Supervisor{cfg: cfg, done: make(chan struct{}), now: time.Now}
+}
+
+// Name implements lifecycle.Component.
+func (s *Supervisor) Name() string { return "supervisor" }
+
+func (s *Supervisor) report(format string, args ...any) {
+	if s.cfg.Report != nil {
+		s.cfg.Report(format, args...)
+	}
+}
+
+// Start loads the certificates, builds the routes and listens on the
+// public port and on the egress socket.
+func (s *Supervisor) Start(ctx context.Context) error {
+	var err error
+	if s.caPEM, err = caBundle(s.cfg.Certs.ServerCA.Cert); err != nil {
+		return err
+	}
+	clientCAs := x509.NewCertPool()
+	if b, err := os.ReadFile(s.cfg.Certs.ClientCA.Cert); err != nil || !clientCAs.AppendCertsFromPEM(b) {
+		return fmt.Errorf("client CA %s: unreadable (%v)", s.cfg.Certs.ClientCA.Cert, err)
+	}
+	s.auth = &authenticator{serverCred: s.cfg.ServerCred, clientCAs: clientCAs, client: s.cfg.Client, now: s.now}
+	proxy, err := newAPIProxy(s.cfg.APIServer, s.cfg.Certs, s.auth)
+	if err != nil {
+		return err
+	}
+	s.tunnels = newTunnels(s.auth, s.cfg.Client, s.report)
+	s.tunnels.start(ctx)
+	serving, err := tls.LoadX509KeyPair(s.cfg.Certs.APIServerServing.Cert, s.cfg.Certs.APIServerServing.Key)
+	if err != nil {
+		return fmt.Errorf("serving certificate: %w", err)
+	}
+	s.srv = &http.Server{
+		Handler:           s.routes(proxy),
+		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{serving}, ClientAuth: tls.RequestClientCert,
+			MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}},
+		ErrorLog: quietLog(),
+	}
+	ln, err := net.Listen("tcp", s.cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("--https-listen-port: %w", err)
+	}
+	egressLn, err := listenUnix(s.cfg.EgressSocket)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	s.egress = &http.Server{Handler: http.HandlerFunc(s.tunnels.serveConnect), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.egress.Serve(egressLn) }()
+	go func() {
+		err := s.srv.ServeTLS(ln, "", "")
+		if !errors.Is(err, http.ErrServerClosed) {
+			s.err = err
+		}
+		close(s.done)
+	}()
+	return nil
+}
+
+// routes groups the endpoints by caller; everything else is the apiserver's.
+func (s *Supervisor) routes(proxy http.Handler) http.Handler {
+	anonymous, agents := newLimiter(20, 40), newLimiter(5, 20)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+PathCACerts, limited(anonymous, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		_, _ = w.Write(s.caPEM)
+	}))
+	mux.HandleFunc("GET "+PathPing, limited(anonymous, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("pong"))
+	}))
+	mux.HandleFunc("GET "+PathConfig, limited(agents, s.agentConfig))
+	mux.HandleFunc("POST "+PathNodeCerts, limited(agents, s.nodeCerts))
+	mux.HandleFunc("GET "+PathConnect, limited(agents, s.tunnels.serveTunnel))
+	mux.Handle("/", proxy)
+	return mux
+}
+
+// agentCaller authenticates an agent endpoint's caller or answers 401.
+func (s *Supervisor) agentCaller(w http.ResponseWriter, r *http.Request) (caller, bool) {
+	c, err := s.auth.identify(r.Context(), r)
+	if err != nil {
+		s.report("refused %s from %s: %v", r.URL.Path, r.RemoteAddr, err)
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return c, false
+	}
+	return c, true
+}
+
+func (s *Supervisor) agentConfig(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.agentCaller(w, r); !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(AgentConfig{Cluster: s.cfg.Cluster, Servers: []string{s.cfg.Advertise}})
+}
+
+// Ready returns once the listener answers.
+func (s *Supervisor) Ready(ctx context.Context) error {
+	select {
+	case <-s.done:
+		return fmt.Errorf("exited: %w", s.err)
+	default:
+		return nil
+	}
+}
+
+// Stop closes the listeners and the tunnels.
+func (s *Supervisor) Stop(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_ = s.egress.Close()
+	s.tunnels.stop()
+	if err := s.srv.Shutdown(ctx); err != nil {
+		_ = s.srv.Close()
+	}
+	<-s.done
+	return nil
+}
+
+// Done implements lifecycle.Component.
+func (s *Supervisor) Done() <-chan struct{} { return s.done }
+
+// Err implements lifecycle.Component.
+func (s *Supervisor) Err() error { return s.err }

@@ -1,0 +1,163 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/rancher/remotedialer"
+	"github.com/sirupsen/logrus"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	corelisters "k8s.io/client-go/listers/core/v1"
+)
+
+// tunnels holds the websocket tunnels agents keep open (remotedialer
+// sessions keyed by node name) and dials through them for kube-apiserver.
+type tunnels struct {
+	server  *remotedialer.Server
+	client  kubernetes.Interface
+	nodes   corelisters.NodeLister
+	cancel  context.CancelFunc
+	report  func(string, ...any)
+	mu      sync.Mutex
+	entered map[string]bool
+}
+
+func newTunnels(auth *authenticator, client kubernetes.Interface, report func(string, ...any)) *tunnels {
+	logrus.SetLevel(logrus.FatalLevel) // remotedialer logs every dial; shoal reports state changes itself
+	t := &tunnels{client: client, report: report, entered: map[string]bool{}}
+	t.server = remotedialer.New(func(r *http.Request) (string, bool, error) {
+		c, err := auth.identify(r.Context(), r)
+		if err != nil || c.node == "" {
+			return "", false, fmt.Errorf("a tunnel needs a node client certificate (%v)", err)
+		}
+		t.connected(c.node)
+		return c.node, true, nil
+	}, func(w http.ResponseWriter, r *http.Request, code int, err error) {
+		http.Error(w, err.Error(), code)
+	})
+	return t
+}
+
+func (t *tunnels) start(ctx context.Context) {
+	ctx, t.cancel = context.WithCancel(ctx)
+	f := informers.NewSharedInformerFactory(t.client, 10*time.Minute)
+	t.nodes = f.Core().V1().Nodes().Lister()
+	f.Start(ctx.Done())
+}
+
+func (t *tunnels) stop() { t.cancel() }
+
+func (t *tunnels) connected(node string) {
+	t.mu.Lock()
+	first := !t.entered[node]
+	t.entered[node] = true
+	t.mu.Unlock()
+	if first {
+		t.report("tunnel from node %s connected", node)
+	}
+}
+
+func (t *tunnels) serveTunnel(w http.ResponseWriter, r *http.Request) { t.server.ServeHTTP(w, r) }
+
+// nodeFor names the node whose tunnel reaches host: its InternalIP, or an
+// address in its pod CIDR.
+func (t *tunnels) nodeFor(host string) string {
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return ""
+	}
+	nodes, err := t.nodes.List(labels.Everything())
+	if err != nil {
+		return ""
+	}
+	for _, n := range nodes {
+		if owns(n, ip) && t.server.HasSession(n.Name) {
+			return n.Name
+		}
+	}
+	return ""
+}
+
+func owns(n *corev1.Node, ip net.IP) bool {
+	for _, a := range n.Status.Addresses {
+		if a.Type == corev1.NodeInternalIP && net.ParseIP(a.Address).Equal(ip) {
+			return true
+		}
+	}
+	for _, c := range append([]string{n.Spec.PodCIDR}, n.Spec.PodCIDRs...) {
+		if _, cidr, err := net.ParseCIDR(c); err == nil && cidr.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// serveConnect is kube-apiserver's egress proxy (HTTP CONNECT): through
+// the node's tunnel when it has one, directly otherwise.
+func (t *tunnels) serveConnect(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodConnect {
+		http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
+		return
+	}
+	host, _, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+	defer cancel()
+	var conn net.Conn
+	if node := t.nodeFor(host); node != "" {
+		conn, err = t.server.Dialer(node)(ctx, "tcp", r.Host)
+	} else {
+		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", r.Host)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		conn.Close()
+		http.Error(w, "cannot hijack", http.StatusInternalServerError)
+		return
+	}
+	client, buf, err := hj.Hijack()
+	if err != nil {
+		conn.Close()
+		return
+	}
+	_, _ = client.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n"))
+	go pipe(conn, client, buf.Reader)
+}
+
+// pipe copies both ways until either side closes, then closes both.
+func pipe(upstream, client net.Conn, pending io.Reader) {
+	done := make(chan struct{}, 2)
+	go func() { _, _ = io.Copy(upstream, pending); done <- struct{}{} }()
+	go func() { _, _ = io.Copy(client, upstream); done <- struct{}{} }()
+	<-done
+	upstream.Close()
+	client.Close()
+}
+
+// listenUnix listens on path, replacing a socket left by a killed process.
+func listenUnix(path string) (net.Listener, error) {
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return nil, err
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("egress socket: %w", err)
+	}
+	return ln, os.Chmod(path, 0o600)
+}
