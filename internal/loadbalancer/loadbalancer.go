@@ -78,6 +78,10 @@ func (l *LB) SetServers(servers []string) error {
 	return nil
 }
 
+// dialTimeout is short: a server that does not answer a SYN within it is
+// probably unreachable, and the next one (or the next retry) is better.
+const dialTimeout = 3 * time.Second
+
 // dial tries the last good server first, then the others in order.
 func (l *LB) dial() (net.Conn, error) {
 	l.mu.Lock()
@@ -86,7 +90,7 @@ func (l *LB) dial() (net.Conn, error) {
 	var errs []error
 	for i := range servers {
 		idx := (first + i) % len(servers)
-		conn, err := net.DialTimeout("tcp", servers[idx], 5*time.Second)
+		conn, err := net.DialTimeout("tcp", servers[idx], dialTimeout)
 		if err == nil {
 			l.mu.Lock()
 			l.good = idx

@@ -136,6 +136,7 @@ func newSupervisor(cfg *config.Server, c *certs.Server, admin *rest.Config, repo
 		Advertise:    net.JoinHostPort(cfg.AdvertiseAddress, strconv.Itoa(cfg.HTTPSListenPort)),
 		Certs:        c,
 		ServerCred:   tok.Credential,
+		TokenFile:    cfg.Paths.TokenFile,
 		Cluster:      cfg.Cluster(),
 		Client:       client,
 		EgressSocket: cfg.Paths.EgressSocket,

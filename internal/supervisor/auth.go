@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -28,7 +29,7 @@ type caller struct {
 // authenticator checks credentials against the server token, bootstrap
 // tokens (Secrets read with the admin client) and the client CA.
 type authenticator struct {
-	serverCred string
+	serverCred func() string
 	clientCAs  *x509.CertPool
 	client     kubernetes.Interface
 	now        func() time.Time
@@ -71,7 +72,7 @@ func (a *authenticator) identify(ctx context.Context, r *http.Request) (caller, 
 		}
 		return caller{}, errNoCredential
 	}
-	if token.Equal(cred, a.serverCred) {
+	if token.Equal(cred, a.serverCred()) {
 		return caller{server: true, agent: true}, nil
 	}
 	if id, secret, ok := (token.Token{Credential: cred}).Bootstrap(); ok {
@@ -81,6 +82,28 @@ func (a *authenticator) identify(ctx context.Context, r *http.Request) (caller, 
 		return caller{agent: true}, nil
 	}
 	return caller{}, errors.New("wrong token: neither the server token nor a bootstrap token")
+}
+
+// tokenFile reads the server token's credential from path, again only
+// when the file changes (`shoal token rotate` rewrites it while the server
+// runs); until the file can be read it is initial.
+func tokenFile(path, initial string) func() string {
+	var mu sync.Mutex
+	cred, stamp := initial, time.Time{}
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		fi, err := os.Stat(path)
+		if err != nil || fi.ModTime().Equal(stamp) {
+			return cred
+		}
+		if b, err := os.ReadFile(path); err == nil {
+			if t, err := token.Parse(string(b)); err == nil {
+				cred, stamp = t.Credential, fi.ModTime()
+			}
+		}
+		return cred
+	}
 }
 
 // limiter is a token bucket per client IP for one group of endpoints.

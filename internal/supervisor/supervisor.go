@@ -26,6 +26,7 @@ type Config struct {
 	Advertise    string // host:port agents reach this server at
 	Certs        *certs.Server
 	ServerCred   string // the server token's credential
+	TokenFile    string // where it is kept; re-read when it changes
 	Cluster      config.Cluster
 	Client       kubernetes.Interface // admin: bootstrap tokens, node passwords, nodes
 	EgressSocket string
@@ -72,7 +73,7 @@ func (s *Supervisor) Start(ctx context.Context) error {
 	if b, err := os.ReadFile(s.cfg.Certs.ClientCA.Cert); err != nil || !clientCAs.AppendCertsFromPEM(b) {
 		return fmt.Errorf("client CA %s: unreadable (%v)", s.cfg.Certs.ClientCA.Cert, err)
 	}
-	s.auth = &authenticator{serverCred: s.cfg.ServerCred, clientCAs: clientCAs, client: s.cfg.Client, now: s.now}
+	s.auth = &authenticator{serverCred: tokenFile(s.cfg.TokenFile, s.cfg.ServerCred), clientCAs: clientCAs, client: s.cfg.Client, now: s.now}
 	proxy, err := newAPIProxy(s.cfg.APIServer, s.cfg.Certs, s.auth)
 	if err != nil {
 		return err

@@ -66,25 +66,43 @@ func (t *tunnels) connected(node string) {
 	}
 }
 
-func (t *tunnels) serveTunnel(w http.ResponseWriter, r *http.Request) { t.server.ServeHTTP(w, r) }
+// serveTunnel holds an agent's websocket for the session's lifetime.
+func (t *tunnels) serveTunnel(w http.ResponseWriter, r *http.Request) {
+	t.server.ServeHTTP(w, r)
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		t.report("tunnel from %s (%s) closed", r.TLS.PeerCertificates[0].Subject.CommonName, r.RemoteAddr)
+	}
+}
 
-// nodeFor names the node whose tunnel reaches host: its InternalIP, or an
-// address in its pod CIDR.
-func (t *tunnels) nodeFor(host string) string {
+// route finds how to reach host: through the tunnel of the node that
+// owns it (its InternalIP, or an address in its pod CIDR), directly if no
+// node owns it or its node never kept a tunnel (this server's own node).
+// A tunnelled node whose tunnel is down cannot be reached: dialing it
+// directly would only wait for a timeout behind its NAT.
+func (t *tunnels) route(host string) (node string, err error) {
 	ip := net.ParseIP(host)
 	if ip == nil {
-		return ""
+		return "", nil
 	}
 	nodes, err := t.nodes.List(labels.Everything())
 	if err != nil {
-		return ""
+		return "", nil
 	}
 	for _, n := range nodes {
-		if owns(n, ip) && t.server.HasSession(n.Name) {
-			return n.Name
+		if !owns(n, ip) {
+			continue
+		}
+		if t.server.HasSession(n.Name) {
+			return n.Name, nil
+		}
+		t.mu.Lock()
+		tunnelled := t.entered[n.Name]
+		t.mu.Unlock()
+		if tunnelled {
+			return "", fmt.Errorf("node %s: its tunnel is down (the agent reconnects by itself)", n.Name)
 		}
 	}
-	return ""
+	return "", nil
 }
 
 func owns(n *corev1.Node, ip net.IP) bool {
@@ -115,8 +133,13 @@ func (t *tunnels) serveConnect(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 	defer cancel()
+	node, err := t.route(host)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return
+	}
 	var conn net.Conn
-	if node := t.nodeFor(host); node != "" {
+	if node != "" {
 		conn, err = t.server.Dialer(node)(ctx, "tcp", r.Host)
 	} else {
 		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", r.Host)

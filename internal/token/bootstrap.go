@@ -88,7 +88,7 @@ func DeleteBootstrap(ctx context.Context, c kubernetes.Interface, idOrToken stri
 func CheckBootstrap(ctx context.Context, c kubernetes.Interface, id, secret string, now time.Time) error {
 	s, err := c.CoreV1().Secrets(metav1.NamespaceSystem).Get(ctx, bootstrapapi.BootstrapTokenSecretPrefix+id, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return fmt.Errorf("bootstrap token %s: unknown (deleted or never created)", id)
+		return fmt.Errorf("bootstrap token %s: unknown (expired and cleaned up, deleted, or never created)", id)
 	}
 	if err != nil {
 		return fmt.Errorf("bootstrap token %s: %w", id, err)

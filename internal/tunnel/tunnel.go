@@ -36,7 +36,7 @@ var _ lifecycle.Component = (*Client)(nil)
 // addresses the server may reach.
 func New(url string, tlsConfig *tls.Config, allow func(host string, port int) bool, report func(string, ...any)) *Client {
 	return &Client{url: url, tls: tlsConfig, allow: allow, report: report, done: make(chan struct{}),
-		upCh: make(chan struct{}), maxWait: 5 * time.Second}
+		upCh: make(chan struct{}), maxWait: 2 * time.Second}
 }
 
 // Name implements lifecycle.Component.
@@ -52,7 +52,9 @@ func (c *Client) Start(ctx context.Context) error {
 
 func (c *Client) loop(ctx context.Context) {
 	defer close(c.done)
-	dialer := &websocket.Dialer{TLSClientConfig: c.tls, HandshakeTimeout: 10 * time.Second}
+	// Short timeouts: after a cut link the node must be reachable again
+	// within seconds of the link's return.
+	dialer := &websocket.Dialer{TLSClientConfig: c.tls, HandshakeTimeout: 5 * time.Second}
 	authorize := func(proto, address string) bool {
 		host, p, err := net.SplitHostPort(address)
 		port, perr := strconv.Atoi(p)

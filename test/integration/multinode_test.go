@@ -1,0 +1,203 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const spreadDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: spread}
+spec:
+  replicas: 6
+  selector: {matchLabels: {app: spread}}
+  template:
+    metadata: {labels: {app: spread}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      topologySpreadConstraints:
+      - {maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: {matchLabels: {app: spread}}}
+      containers: [{name: echo, image: localhost/shoal-echo:v1, env: [{name: DRAIN_DELAY, value: 0s}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: spread}
+spec:
+  selector: {app: spread}
+  ports: [{port: 80, targetPort: 8080}]
+`
+
+// joiner is one agent host with its data dir.
+type joiner struct {
+	h   *host
+	dir string
+}
+
+func newJoiner(t *testing.T, l *lan, name string, i int) *joiner {
+	j := &joiner{h: l.host(t, name, i), dir: t.TempDir()}
+	t.Cleanup(func() { releaseNode(t, j.h, j.dir) })
+	copyFile(t, filepath.Join(imagesDir(t), "shoal-echo-v1.tar"), filepath.Join(j.dir, "agent", "images", "shoal-echo-v1.tar"))
+	return j
+}
+
+// start runs `shoal agent` for it against server, with token.
+func (j *joiner) start(t *testing.T, server, tok string, extra ...string) *server {
+	args := append([]string{"-d", j.dir, "--server", server, "--token", tok, "--node-name", j.h.name, j.h.cgroupRootArg()}, extra...)
+	return startShoalIn(t, j.h.name, "agent", j.dir, 0, args...)
+}
+
+// refused waits for an agent to exit with an error containing want.
+func refused(t *testing.T, a *server, want string) {
+	t.Helper()
+	select {
+	case <-a.exited:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("agent still running, want refusal %q:\n%s", want, a.out.String())
+	}
+	if a.exitErr == nil || !strings.Contains(a.errOut.String(), want) {
+		t.Errorf("agent exit %v, stderr %q; want an error containing %q", a.exitErr, tail(a.errOut.String(), 5), want)
+	}
+}
+
+// TestMultiNode is the multi-node acceptance: agents in network namespaces
+// that accept no inbound connections join a server with tokens; bad
+// tokens and a stolen node name are refused; pods talk across nodes;
+// logs and exec reach agents' pods through the tunnel; agents survive a
+// cut link and a server restart.
+func TestMultiNode(t *testing.T) {
+	l := newLAN(t, "shoal-m", 95)
+	sh := l.host(t, "shoal-ms", 2)
+	dir := t.TempDir()
+	t.Cleanup(func() { releaseNode(t, sh, dir) })
+	for _, f := range []string{"shoal-echo-v1.tar", "coredns.tar"} {
+		copyFile(t, filepath.Join(imagesDir(t), f), filepath.Join(dir, "agent", "images", f))
+	}
+	serverArgs := []string{"-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"), "--node-name", sh.name,
+		sh.cgroupRootArg(), "--disable", "metrics-server,ingress,local-storage"}
+	s := startServerIn(t, sh.name, dir, 6443, serverArgs...)
+	s.waitLine("node "+sh.name+" Ready", 3*time.Minute)
+	url := "https://" + sh.ip + ":6443"
+	b, err := os.ReadFile(filepath.Join(dir, "server", "token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverToken := strings.TrimSpace(string(b))
+	hash, cred, _ := strings.Cut(strings.TrimPrefix(serverToken, "K10"), "::")
+
+	a1, a2, rogue := newJoiner(t, l, "shoal-ma1", 3), newJoiner(t, l, "shoal-ma2", 4), newJoiner(t, l, "shoal-ma3", 5)
+	t.Run("refusals", func(t *testing.T) {
+		refused(t, rogue.start(t, url, "K10"+hash+"::server:wrong"), "wrong token")
+		refused(t, rogue.start(t, url, "K10"+strings.Repeat("0", 64)+"::"+cred), "the token pins "+strings.Repeat("0", 64))
+		expiring := strings.TrimSpace(sh.shoal(t, "token", "create", "-d", dir, "--ttl", "1s", "--description", "expires"))
+		_, id, _ := strings.Cut(expiring, "::")
+		id, _, _ = strings.Cut(id, ".")
+		// Once expired, kube-controller-manager's tokencleaner deletes it.
+		eventually(t, 30*time.Second, "the 1 s bootstrap token has expired", func() (bool, string) {
+			out := sh.shoal(t, "token", "list", "-d", dir)
+			return strings.Contains(out, "(expired)") || !strings.Contains(out, id), out
+		})
+		refused(t, rogue.start(t, url, expiring), "expired")
+		if out := s.mustKubectl(33, "", "get", "nodes", "-o", "name"); strings.TrimSpace(out) != "node/"+sh.name {
+			t.Errorf("refused agents left nodes behind: %s", out)
+		}
+	})
+
+	a1.h.refuseInbound(t)
+	a2.h.refuseInbound(t)
+	bootstrap := strings.TrimSpace(sh.shoal(t, "token", "create", "-d", dir, "--description", "agent 2"))
+	ag1 := a1.start(t, url, serverToken)
+	ag2 := a2.start(t, url, bootstrap)
+	ag1.waitLine("node "+a1.h.name+" Ready", 3*time.Minute)
+	ag2.waitLine("node "+a2.h.name+" Ready", 3*time.Minute)
+
+	t.Run("stolen node name", func(t *testing.T) {
+		rogueArgs := []string{"-d", rogue.dir, "--server", url, "--token", serverToken, "--node-name", a1.h.name, rogue.h.cgroupRootArg()}
+		refused(t, startShoalIn(t, rogue.h.name, "agent", rogue.dir, 0, rogueArgs...), "already claimed by another agent")
+	})
+
+	s.mustKubectl(33, spreadDeployment, "apply", "-f", "-")
+	s.mustKubectl(33, "", "rollout", "status", "deploy/spread", "--timeout=180s")
+	podsOn := podsByNode(t, s)
+	for _, n := range []string{sh.name, a1.h.name, a2.h.name} {
+		if len(podsOn[n]) != 2 {
+			t.Fatalf("want 2 pods on each of 3 nodes, got %v", podsOn)
+		}
+	}
+	onA1, onA2 := podsOn[a1.h.name][0], podsOn[a2.h.name][0]
+	t.Run("pod to pod and to Service across nodes", func(t *testing.T) {
+		target := s.mustKubectl(33, "", "get", "pod", onA2, "-o", "jsonpath={.status.podIP}")
+		if out := s.mustKubectl(33, "", "exec", onA1, "--", "/shoal-echo", "-get", "http://"+target+":8080/"); !strings.Contains(out, onA2) {
+			t.Errorf("pod on %s → pod on %s: %q", a1.h.name, a2.h.name, out)
+		}
+		seen := map[string]bool{}
+		eventually(t, 60*time.Second, "the Service answers from every node's pods", func() (bool, string) {
+			out, _ := s.kubectl(33, "", "exec", onA1, "--", "/shoal-echo", "-get", "http://spread.default.svc.cluster.local/")
+			if f := strings.Fields(out); len(f) == 3 {
+				seen[f[2]] = true
+			}
+			return len(seen) == 6, fmt.Sprint(seen)
+		})
+	})
+	checkTunnel := func(t *testing.T, pod string) {
+		t.Helper()
+		eventually(t, 10*time.Second, "kubectl logs/exec of "+pod+" through the tunnel", func() (bool, string) {
+			logs, err1 := s.kubectl(33, "", "logs", pod)
+			ver, err2 := s.kubectl(33, "", "exec", pod, "--", "/shoal-echo", "-version")
+			return err1 == nil && err2 == nil && strings.Contains(logs, "listening") && strings.Contains(ver, "v1"), logs + ver
+		})
+	}
+	t.Run("logs and exec through the tunnel", func(t *testing.T) { checkTunnel(t, onA1); checkTunnel(t, onA2) })
+
+	t.Run("link cut for 2 minutes", func(t *testing.T) {
+		a2.h.setLink(t, false)
+		time.Sleep(2 * time.Minute) // the scenario's length, not a wait for a condition
+		if out := crictl(t, a2.dir, "ps"); strings.Count(out, "spread-") < 2 {
+			t.Errorf("pods on the cut-off node stopped:\n%s", out)
+		}
+		a2.h.setLink(t, true)
+		back := time.Now()
+		eventually(t, 30*time.Second, a2.h.name+" Ready again", func() (bool, string) {
+			out, _ := s.kubectl(33, "", "get", "node", a2.h.name, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
+			return out == "True", out
+		})
+		t.Logf("%s Ready %.1fs after its link returned", a2.h.name, time.Since(back).Seconds())
+		if d := time.Since(back); d > 10*time.Second {
+			t.Errorf("Ready only %.1fs after the link returned, want ≤ 10 s", d.Seconds())
+		}
+		checkTunnel(t, onA2)
+	})
+
+	t.Run("server restart", func(t *testing.T) {
+		if err := s.stop(60 * time.Second); err != nil {
+			t.Fatal(err)
+		}
+		s = startServerIn(t, sh.name, dir, 6443, serverArgs...)
+		s.waitLine("server ready", 2*time.Minute)
+		up := time.Now()
+		for _, a := range []*server{ag1, ag2} {
+			n := strings.Count(a.out.String(), "tunnel to ")
+			eventually(t, 10*time.Second, "agent tunnel reconnected", func() (bool, string) {
+				lines := strings.Split(a.out.String(), "\n")
+				return strings.Count(a.out.String(), "tunnel to ") > n && strings.HasSuffix(strings.TrimSpace(lines[len(lines)-2]), " up"), tail(a.out.String(), 3)
+			})
+		}
+		t.Logf("agents reconnected %.1fs after the server was ready", time.Since(up).Seconds())
+		checkTunnel(t, onA1)
+	})
+}
+
+// podsByNode maps node name → pod names of the spread Deployment.
+func podsByNode(t *testing.T, s *server) map[string][]string {
+	out := s.mustKubectl(33, "", "get", "pods", "-l", "app=spread", "-o", `jsonpath={range .items[*]}{.spec.nodeName} {.metadata.name}{"\n"}{end}`)
+	m := map[string][]string{}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if f := strings.Fields(line); len(f) == 2 {
+			m[f[0]] = append(m[f[0]], f[1])
+		}
+	}
+	return m
+}
