@@ -122,6 +122,7 @@ bench: build images
 	bench/server-idle.sh
 	bench/node.sh
 	bench/addons.sh
+	bench/agent.sh
 
 clean:
 	rm -rf bin dist

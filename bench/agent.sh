@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Measures a joined agent: `shoal server --disable-agent` (every addon
+# disabled, so no pod lands on the agent) in one network namespace and
+# `shoal agent --server … --token …` in another, both on a bridge:
+#   - seconds from `shoal agent` start to its node's Ready condition, cold
+#     (fresh agent data dir) and warm (restart on the same dir)
+#   - VmRSS/VmHWM of the agent process and VmRSS/PSS of its whole tree
+#     (shoal agent + containerd; no pods), idle
+# Usage: bench/agent.sh [IDLE_SECONDS]   (needs root; run `make build` first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+IDLE=${1:-30}
+BIN=$(realpath "${SHOAL_BIN:-bin/shoal}")
+KUBECTL=${KUBECTL:-/usr/lib/google-cloud-sdk/bin/kubectl.1.33}
+BR=br-sbench
+field() { awk -v f="$2:" '$1==f{print $2}' /proc/$1/status; }
+
+down() {
+  set +e
+  for p in ${apid:-} ${spid:-}; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for ns in sb-server sb-agent; do
+    for p in $(ip netns pids $ns 2>/dev/null); do kill -9 "$p"; done
+    ip netns del $ns 2>/dev/null; ip link del vh-$ns 2>/dev/null
+  done
+  for h in /sys/fs/cgroup/*/; do [[ -d "${h}sb-agent" ]] && find "${h}sb-agent" -depth -type d -exec rmdir {} + 2>/dev/null; done
+  ip link del $BR 2>/dev/null
+  for d in ${sdir:-} ${adir:-}; do
+    grep " $d/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l
+    rm -rf "$d"
+  done
+  set -e
+}
+trap down EXIT
+down
+ip link add $BR type bridge && ip addr add 10.92.0.1/24 dev $BR && ip link set $BR up
+i=2
+for ns in sb-server sb-agent; do
+  ip netns add $ns
+  ip link add vh-$ns type veth peer name eth0 netns $ns
+  ip link set vh-$ns master $BR up
+  ip -n $ns addr add 10.92.0.$i/24 dev eth0 && ip -n $ns link set eth0 up && ip -n $ns link set lo up
+  ip -n $ns route add default via 10.92.0.1
+  i=$((i + 1))
+done
+sdir=$(mktemp -d /tmp/shoal-bench-server.XXXXXX) adir=$(mktemp -d /tmp/shoal-bench-agent.XXXXXX)
+ip netns exec sb-server "$BIN" server -d "$sdir" -o "$sdir/kc.yaml" --disable-agent \
+  --disable coredns,servicelb,local-storage,metrics-server,ingress >"$sdir/out.log" 2>&1 &
+spid=$!
+until grep -q "server ready" "$sdir/out.log"; do kill -0 $spid || { tail "$sdir/out.log"; exit 1; }; sleep 0.1; done
+
+run_agent() {
+  local t0=$(date +%s.%N)
+  ip netns exec sb-agent "$BIN" agent -d "$adir" --server https://10.92.0.2:6443 --token "$(cat "$sdir/server/token")" \
+    --node-name sb-agent --kubelet-arg=cgroup-root=/sb-agent >"$adir/out.log" 2>&1 &
+  apid=$!
+  until grep -q "node sb-agent Ready" "$adir/out.log"; do kill -0 $apid || { tail "$adir/out.log"; exit 1; }; sleep 0.05; done
+  awk "BEGIN{print $(date +%s.%N) - $t0}"
+}
+cold=$(run_agent)
+kill $apid && wait $apid || true
+: >"$adir/out.log"
+warm=$(run_agent)
+sleep "$IDLE"
+ctrd=$(pgrep -f "containerd --config $adir/agent/etc/containerd/config.toml" | head -1)
+rss=0 pss=0
+for p in $apid $ctrd; do
+  rss=$((rss + $(field $p VmRSS))); pss=$((pss + $(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup)))
+done
+printf '%-48s %s\n' "figure" "value"
+printf '%-48s %.2f s\n' "shoal agent start -> node Ready, cold" "$cold"
+printf '%-48s %.2f s\n' "shoal agent start -> node Ready, warm restart" "$warm"
+printf '%-48s %d / %d MB\n' "agent process VmRSS / VmHWM, ${IDLE}s idle" $(( $(field $apid VmRSS) / 1024 )) $(( $(field $apid VmHWM) / 1024 ))
+printf '%-48s %d / %d MB\n' "agent tree (agent + containerd) VmRSS / PSS" $((rss / 1024)) $((pss / 1024))

@@ -1,0 +1,95 @@
+package supervisor
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/pki"
+	"github.com/shoal-dev/shoal/internal/token"
+)
+
+func TestIdentify(t *testing.T) {
+	c, user, stranger := testPKI(t)
+	clientCA, _ := pki.LoadOrCreateCA(c.ClientCA.Cert, c.ClientCA.Key, "c")
+	nodePair := certs.Pair{Cert: filepath.Join(t.TempDir(), "n.crt"), Key: filepath.Join(t.TempDir(), "n.key")}
+	leaf, _ := certs.NodeLeaf(certs.KubeletClientCert, "edge-1", "10.0.0.5")
+	if _, err := pki.EnsureLeaf(clientCA, leaf, nodePair.Cert, nodePair.Key, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	node, _ := pki.LoadCert(nodePair.Cert)
+	pool := x509.NewCertPool()
+	b, _ := os.ReadFile(c.ClientCA.Cert)
+	pool.AppendCertsFromPEM(b)
+	a := &authenticator{serverCred: func() string { return "server:s3cret" }, clientCAs: pool, now: time.Now}
+	for _, tc := range []struct {
+		name    string
+		peer    *x509.Certificate
+		bearer  string
+		want    caller
+		wantErr string
+	}{
+		{name: "server token", bearer: "server:s3cret", want: caller{server: true, agent: true}},
+		{name: "wrong token", bearer: "server:nope", wantErr: "wrong token"},
+		{name: "nothing", wantErr: "no credential"},
+		{name: "node certificate", peer: node, want: caller{node: "edge-1", agent: true}},
+		{name: "a user's certificate is no node", peer: user, wantErr: "no credential"},
+		{name: "stranger certificate", peer: stranger, wantErr: "unknown authority"},
+		{name: "stranger certificate but the token", peer: stranger, bearer: "server:s3cret", want: caller{server: true, agent: true}},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "https://shoal"+PathConfig, nil)
+		r.TLS = &tls.ConnectionState{}
+		if tc.peer != nil {
+			r.TLS.PeerCertificates = []*x509.Certificate{tc.peer}
+		}
+		if tc.bearer != "" {
+			r.Header.Set("Authorization", "Bearer "+tc.bearer)
+		}
+		got, err := a.identify(context.Background(), r)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: err %v, want %q", tc.name, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("%s: %+v %v, want %+v", tc.name, got, err, tc.want)
+		}
+	}
+}
+
+func TestTokenFileFollowsRotation(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "token")
+	cred := tokenFile(path, "server:old")
+	if cred() != "server:old" {
+		t.Fatal("initial credential not used before the file exists")
+	}
+	if _, err := token.EnsureServer(path, "new", []byte("ca")); err != nil {
+		t.Fatal(err)
+	}
+	if got := cred(); got != "server:new" {
+		t.Errorf("after rotation: %q", got)
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	l := newLimiter(1, 2)
+	r := httptest.NewRequest(http.MethodGet, "/ping", nil)
+	r.RemoteAddr = "10.0.0.9:5555"
+	if !l.allow(r) || !l.allow(r) || l.allow(r) {
+		t.Error("burst of 2 not enforced")
+	}
+	other := httptest.NewRequest(http.MethodGet, "/ping", nil)
+	other.RemoteAddr = "10.0.0.10:5555"
+	if !l.allow(other) {
+		t.Error("another client shares the first one's bucket")
+	}
+}
