@@ -85,6 +85,9 @@ func (a *Agent) Complete(dataDir string) error {
 			return fmt.Errorf("--node-taint %q: %w", t, err)
 		}
 	}
+	if a.FlannelBackend == "wireguard-native" {
+		return fmt.Errorf("--flannel-backend wireguard-native: not available: shoal carries no WireGuard backend yet and this kernel has none (`shoal check-config` shows it); use vxlan or host-gw")
+	}
 	if !slices.Contains(FlannelBackends, a.FlannelBackend) {
 		return fmt.Errorf("--flannel-backend %q: must be one of %s", a.FlannelBackend, strings.Join(FlannelBackends, ", "))
 	}

@@ -47,3 +47,35 @@ func TestAgentDefaultsAndPaths(t *testing.T) {
 		t.Fatalf("agent: %+v", a)
 	}
 }
+
+func TestAgentJoinFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string // error prefix; "" for success
+	}{
+		{[]string{"--server=https://10.0.0.1:6443", "--token=K10abc::server:x"}, ""},
+		{[]string{"--token=x"}, "--token: needs --server"},
+		{[]string{"--server=http://10.0.0.1:6443", "--token=x"}, "--server"},
+		{[]string{"--server=https://10.0.0.1:6443/api", "--token=x"}, "--server"},
+		{[]string{"--server=https://10.0.0.1:6443"}, "--token: required"},
+		{[]string{"--server=https://10.0.0.1:6443", "--token=x", "--token-file=/nonexistent"}, "--token and --token-file"},
+		{[]string{"--server=https://10.0.0.1:6443", "--token-file=/nonexistent"}, "--token-file"},
+	} {
+		a := &AgentCommand{}
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		a.AddFlags(fs)
+		if err := fs.Parse(append(tc.args, "--node-ip=192.0.2.9", "--node-name=edge", "-d", t.TempDir())); err != nil {
+			t.Fatal(err)
+		}
+		err := a.Complete()
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%v: %v", tc.args, err)
+			}
+			continue
+		}
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want prefix %q", tc.args, err, tc.want)
+		}
+	}
+}
