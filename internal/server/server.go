@@ -75,8 +75,10 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	ds := datastore.NewSQLite(cfg.Paths.DBFile, cfg.Paths.KineSocket)
 	components := []lifecycle.Component{
 		ds,
-		controlplane.NewAPIServer(cfg, c, ds.Endpoint(), admin),
+		// First, so a busy port fails start-up at once and the egress
+		// socket exists before kube-apiserver dials through it.
 		sup,
+		controlplane.NewAPIServer(cfg, c, ds.Endpoint(), admin),
 		controlplane.NewScheduler(cfg),
 		controlplane.NewControllerManager(cfg, c, admin),
 		controlplane.NewRBAC(admin),

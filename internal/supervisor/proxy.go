@@ -26,10 +26,9 @@ const (
 
 // newAPIProxy forwards to kube-apiserver. A verified client certificate
 // becomes X-Remote-User/X-Remote-Group on a connection authenticated with
-// the auth-proxy certificate; bearer tokens pass through untouched (the
-// auth-proxy certificate's CA is not the client CA, so kube-apiserver
-// never takes the proxy itself for the caller). Headers a client sent to
-// impersonate the proxy are dropped.
+// the auth-proxy certificate; bearer tokens and anonymous requests go over
+// a connection without a client certificate, untouched. Headers a client
+// sent to impersonate the proxy are dropped.
 func newAPIProxy(apiserver string, c *certs.Server, auth *authenticator) (http.Handler, error) {
 	target, err := url.Parse(apiserver)
 	if err != nil {
@@ -44,14 +43,16 @@ func newAPIProxy(apiserver string, c *certs.Server, auth *authenticator) (http.H
 	if err != nil {
 		return nil, fmt.Errorf("auth-proxy certificate: %w", err)
 	}
-	transport := &http.Transport{
-		TLSClientConfig:     &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{proxyCert}, MinVersion: tls.VersionTLS12},
-		ForceAttemptHTTP2:   true,
-		MaxIdleConnsPerHost: 32,
-		IdleConnTimeout:     90 * time.Second,
+	transport := func(certs []tls.Certificate) *http.Transport {
+		return &http.Transport{
+			TLSClientConfig:     &tls.Config{RootCAs: roots, Certificates: certs, MinVersion: tls.VersionTLS12},
+			ForceAttemptHTTP2:   true,
+			MaxIdleConnsPerHost: 32,
+			IdleConnTimeout:     90 * time.Second,
+		}
 	}
 	rp := &httputil.ReverseProxy{
-		Transport:     transport,
+		Transport:     &byIdentity{asProxy: transport([]tls.Certificate{proxyCert}), plain: transport(nil)},
 		FlushInterval: -1, // watches and logs stream
 		ErrorLog:      quietLog(),
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -72,6 +73,21 @@ func newAPIProxy(apiserver string, c *certs.Server, auth *authenticator) (http.H
 		},
 	}
 	return rp, nil
+}
+
+// byIdentity sends requests that carry an identity from a verified
+// certificate over auth-proxy connections, and the others (bearer tokens,
+// anonymous health checks) over connections without a client certificate:
+// kube-apiserver would reject a request that presents the auth-proxy
+// certificate without the user header (its x509 check fails), even for
+// the endpoints anonymous callers may read.
+type byIdentity struct{ asProxy, plain http.RoundTripper }
+
+func (b *byIdentity) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get(headerUser) != "" {
+		return b.asProxy.RoundTrip(r)
+	}
+	return b.plain.RoundTrip(r)
 }
 
 // quietLog drops net/http's per-connection noise (TLS handshake errors

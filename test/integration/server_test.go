@@ -243,7 +243,7 @@ func TestBadConfigStopsStartup(t *testing.T) {
 }
 
 // TestPortInUseFailsClearly: a busy port ends start-up with an error that
-// names the component, and the process exits non-zero.
+// names the flag, and the process exits non-zero.
 func TestPortInUseFailsClearly(t *testing.T) {
 	dir := t.TempDir()
 	port := freePort(t)
@@ -260,8 +260,8 @@ func TestPortInUseFailsClearly(t *testing.T) {
 		t.Fatal("exit status 0 on a busy port")
 	}
 	last := strings.TrimSpace(tail(s.errOut.String(), 1))
-	if !strings.HasPrefix(last, "Error: kube-apiserver") || !strings.Contains(last, "address already in use") {
-		t.Fatalf("last line should name the apiserver and the busy address, got: %s", last)
+	if !strings.Contains(last, "--https-listen-port") || !strings.Contains(last, "address already in use") {
+		t.Fatalf("last line should name the flag and the busy address, got: %s", last)
 	}
 }
 
