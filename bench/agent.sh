@@ -43,23 +43,23 @@ for ns in sb-server sb-agent; do
   i=$((i + 1))
 done
 sdir=$(mktemp -d /tmp/shoal-bench-server.XXXXXX) adir=$(mktemp -d /tmp/shoal-bench-agent.XXXXXX)
-ip netns exec sb-server "$BIN" server -d "$sdir" -o "$sdir/kc.yaml" --disable-agent \
+nsenter --net=/var/run/netns/sb-server "$BIN" server -d "$sdir" -o "$sdir/kc.yaml" --disable-agent \
   --disable coredns,servicelb,local-storage,metrics-server,ingress >"$sdir/out.log" 2>&1 &
 spid=$!
 until grep -q "server ready" "$sdir/out.log"; do kill -0 $spid || { tail "$sdir/out.log"; exit 1; }; sleep 0.1; done
 
+# run_agent VAR: starts the agent, waits for Ready, sets VAR to the seconds.
 run_agent() {
-  local t0=$(date +%s.%N)
-  ip netns exec sb-agent "$BIN" agent -d "$adir" --server https://10.92.0.2:6443 --token "$(cat "$sdir/server/token")" \
-    --node-name sb-agent --kubelet-arg=cgroup-root=/sb-agent >"$adir/out.log" 2>&1 &
+  local t0=$(date +%s.%N) log="$adir/out-$1.log"
+  nsenter --net=/var/run/netns/sb-agent "$BIN" agent -d "$adir" --server https://10.92.0.2:6443 --token "$(cat "$sdir/server/token")" \
+    --node-name sb-agent --kubelet-arg=cgroup-root=/sb-agent >"$log" 2>&1 &
   apid=$!
-  until grep -q "node sb-agent Ready" "$adir/out.log"; do kill -0 $apid || { tail "$adir/out.log"; exit 1; }; sleep 0.05; done
-  awk "BEGIN{print $(date +%s.%N) - $t0}"
+  until grep -qs "node sb-agent Ready" "$log"; do kill -0 $apid || { tail "$log"; exit 1; }; sleep 0.05; done
+  printf -v "$1" '%s' "$(awk "BEGIN{print $(date +%s.%N) - $t0}")"
 }
-cold=$(run_agent)
+run_agent cold
 kill $apid && wait $apid || true
-: >"$adir/out.log"
-warm=$(run_agent)
+run_agent warm
 sleep "$IDLE"
 ctrd=$(pgrep -f "containerd --config $adir/agent/etc/containerd/config.toml" | head -1)
 rss=0 pss=0
@@ -70,4 +70,5 @@ printf '%-48s %s\n' "figure" "value"
 printf '%-48s %.2f s\n' "shoal agent start -> node Ready, cold" "$cold"
 printf '%-48s %.2f s\n' "shoal agent start -> node Ready, warm restart" "$warm"
 printf '%-48s %d / %d MB\n' "agent process VmRSS / VmHWM, ${IDLE}s idle" $(( $(field $apid VmRSS) / 1024 )) $(( $(field $apid VmHWM) / 1024 ))
+printf '%-48s %d MB\n' "agent process RssAnon (heap, stacks)" $(( $(field $apid RssAnon) / 1024 ))
 printf '%-48s %d / %d MB\n' "agent tree (agent + containerd) VmRSS / PSS" $((rss / 1024)) $((pss / 1024))
