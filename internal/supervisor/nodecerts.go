@@ -112,7 +112,7 @@ func (s *Supervisor) claimNodeName(ctx context.Context, name, password string) e
 	sum := sha256.Sum256([]byte(password))
 	hash := hex.EncodeToString(sum[:])
 	secrets := s.cfg.Client.CoreV1().Secrets(metav1.NamespaceSystem)
-	secretName := name + ".node-password.shoal"
+	secretName := nodePasswordSecret(name)
 	cur, err := secrets.Get(ctx, secretName, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		_, err = secrets.Create(ctx, &corev1.Secret{
@@ -133,6 +133,10 @@ func (s *Supervisor) claimNodeName(ctx context.Context, name, password string) e
 	}
 	return nil
 }
+
+// nodePasswordSecret names the Secret (in kube-system) that binds a node
+// name to its agent's password.
+func nodePasswordSecret(node string) string { return node + ".node-password.shoal" }
 
 // caBundle is what /cacerts serves and what tokens pin.
 func caBundle(path string) ([]byte, error) { return os.ReadFile(path) }

@@ -13,10 +13,12 @@ import (
 	"github.com/rancher/remotedialer"
 	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
 )
 
 // tunnels holds the websocket tunnels agents keep open (remotedialer
@@ -50,8 +52,30 @@ func newTunnels(auth *authenticator, client kubernetes.Interface, report func(st
 func (t *tunnels) start(ctx context.Context) {
 	ctx, t.cancel = context.WithCancel(ctx)
 	f := informers.NewSharedInformerFactory(t.client, 10*time.Minute)
-	t.nodes = f.Core().V1().Nodes().Lister()
+	inf := f.Core().V1().Nodes()
+	t.nodes = inf.Lister()
+	// A deleted Node frees its name: a replacement box may claim it.
+	_, _ = inf.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{DeleteFunc: func(obj any) {
+		if n, ok := obj.(*corev1.Node); ok {
+			t.forget(ctx, n.Name)
+		} else if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+			if n, ok := d.Obj.(*corev1.Node); ok {
+				t.forget(ctx, n.Name)
+			}
+		}
+	}})
 	f.Start(ctx.Done())
+}
+
+// forget drops a deleted node's password, so its name can be claimed again.
+func (t *tunnels) forget(ctx context.Context, node string) {
+	err := t.client.CoreV1().Secrets(metav1.NamespaceSystem).Delete(ctx, nodePasswordSecret(node), metav1.DeleteOptions{})
+	if err == nil {
+		t.report("node %s deleted: its name may be claimed again", node)
+	}
+	t.mu.Lock()
+	delete(t.entered, node)
+	t.mu.Unlock()
 }
 
 func (t *tunnels) stop() { t.cancel() }

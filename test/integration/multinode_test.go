@@ -172,6 +172,10 @@ func TestMultiNode(t *testing.T) {
 	})
 
 	t.Run("server restart", func(t *testing.T) {
+		before := map[*server]int{}
+		for _, a := range []*server{ag1, ag2} {
+			before[a] = strings.Count(a.out.String(), "tunnel to ")
+		}
 		if err := s.stop(60 * time.Second); err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +183,7 @@ func TestMultiNode(t *testing.T) {
 		s.waitLine("server ready", 2*time.Minute)
 		up := time.Now()
 		for _, a := range []*server{ag1, ag2} {
-			n := strings.Count(a.out.String(), "tunnel to ")
+			n := before[a] + 1 // at least "lost", then "up"
 			eventually(t, 10*time.Second, "agent tunnel reconnected", func() (bool, string) {
 				lines := strings.Split(a.out.String(), "\n")
 				return strings.Count(a.out.String(), "tunnel to ") > n && strings.HasSuffix(strings.TrimSpace(lines[len(lines)-2]), " up"), tail(a.out.String(), 3)
@@ -200,4 +204,49 @@ func podsByNode(t *testing.T, s *server) map[string][]string {
 		}
 	}
 	return m
+}
+
+// TestMultiNodeHostGW: with --flannel-backend host-gw on every node of one
+// L2 segment, pods reach pods of another node through plain routes.
+func TestMultiNodeHostGW(t *testing.T) {
+	l := newLAN(t, "shoal-g", 96)
+	sh := l.host(t, "shoal-gs", 2)
+	dir := t.TempDir()
+	t.Cleanup(func() { releaseNode(t, sh, dir) })
+	copyFile(t, filepath.Join(imagesDir(t), "shoal-echo-v1.tar"), filepath.Join(dir, "agent", "images", "shoal-echo-v1.tar"))
+	s := startServerIn(t, sh.name, dir, 6443, "-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"),
+		"--node-name", sh.name, sh.cgroupRootArg(), "--flannel-backend", "host-gw",
+		"--disable", "coredns,metrics-server,ingress,local-storage,servicelb")
+	s.waitLine("node "+sh.name+" Ready", 3*time.Minute)
+	b, err := os.ReadFile(filepath.Join(dir, "server", "token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newJoiner(t, l, "shoal-ga1", 3)
+	ag := a.start(t, "https://"+sh.ip+":6443", strings.TrimSpace(string(b)), "--flannel-backend", "host-gw")
+	ag.waitLine("node "+a.h.name+" Ready", 3*time.Minute)
+
+	s.mustKubectl(33, strings.Replace(spreadDeployment, "replicas: 6", "replicas: 2", 1), "apply", "-f", "-")
+	s.mustKubectl(33, "", "rollout", "status", "deploy/spread", "--timeout=180s")
+	podsOn := podsByNode(t, s)
+	if len(podsOn[sh.name]) != 1 || len(podsOn[a.h.name]) != 1 {
+		t.Fatalf("want one pod per node, got %v", podsOn)
+	}
+	if out, _ := a.h.exec("ip", "route"); !strings.Contains(out, "via "+sh.ip) || strings.Contains(out, "flannel.1") {
+		t.Errorf("host-gw should route the server's pod CIDR via %s, no vxlan device:\n%s", sh.ip, out)
+	}
+	target := s.mustKubectl(33, "", "get", "pod", podsOn[sh.name][0], "-o", "jsonpath={.status.podIP}")
+	eventually(t, 30*time.Second, "pod on the agent reaches the pod on the server", func() (bool, string) {
+		out, err := s.kubectl(33, "", "exec", podsOn[a.h.name][0], "--", "/shoal-echo", "-get", "http://"+target+":8080/")
+		return err == nil && strings.Contains(out, podsOn[sh.name][0]), out
+	})
+	// Deleting the Node frees its name for a replacement agent.
+	if err := ag.stop(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	s.mustKubectl(33, "", "delete", "node", a.h.name)
+	eventually(t, 30*time.Second, "the deleted node's password Secret removed", func() (bool, string) {
+		out, err := s.kubectl(33, "", "-n", "kube-system", "get", "secret", a.h.name+".node-password.shoal")
+		return err != nil && strings.Contains(out, "NotFound"), out
+	})
 }
