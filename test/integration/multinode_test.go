@@ -214,9 +214,9 @@ func TestMultiNodeHostGW(t *testing.T) {
 	dir := t.TempDir()
 	t.Cleanup(func() { releaseNode(t, sh, dir) })
 	copyFile(t, filepath.Join(imagesDir(t), "shoal-echo-v1.tar"), filepath.Join(dir, "agent", "images", "shoal-echo-v1.tar"))
-	s := startServerIn(t, sh.name, dir, 6443, "-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"),
-		"--node-name", sh.name, sh.cgroupRootArg(), "--flannel-backend", "host-gw",
-		"--disable", "coredns,metrics-server,ingress,local-storage,servicelb")
+	serverArgs := []string{"-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"), "--node-name", sh.name,
+		sh.cgroupRootArg(), "--flannel-backend", "host-gw", "--disable", "coredns,metrics-server,ingress,local-storage,servicelb"}
+	s := startServerIn(t, sh.name, dir, 6443, serverArgs...)
 	s.waitLine("node "+sh.name+" Ready", 3*time.Minute)
 	b, err := os.ReadFile(filepath.Join(dir, "server", "token"))
 	if err != nil {
@@ -240,6 +240,23 @@ func TestMultiNodeHostGW(t *testing.T) {
 		out, err := s.kubectl(33, "", "exec", podsOn[a.h.name][0], "--", "/shoal-echo", "-get", "http://"+target+":8080/")
 		return err == nil && strings.Contains(out, podsOn[sh.name][0]), out
 	})
+	// Rotating the server's certificates (same CAs) leaves the agent working.
+	if err := s.stop(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if out := sh.shoal(t, "certificate", "rotate", "-d", dir); !strings.Contains(out, "serving-kube-apiserver.crt") {
+		t.Errorf("rotate did not set the serving certificate aside:\n%s", out)
+	}
+	s = startServerIn(t, sh.name, dir, 6443, serverArgs...)
+	s.waitLine("node "+sh.name+" Ready", 2*time.Minute)
+	if out := sh.shoal(t, "certificate", "check", "-d", dir); strings.Contains(out, "expire") {
+		t.Errorf("after rotation:\n%s", out)
+	}
+	eventually(t, 30*time.Second, "the agent's pod logs after certificate rotation", func() (bool, string) {
+		out, err := s.kubectl(33, "", "logs", podsOn[a.h.name][0])
+		return err == nil && strings.Contains(out, "listening"), out
+	})
+
 	// Deleting the Node frees its name for a replacement agent.
 	if err := ag.stop(60 * time.Second); err != nil {
 		t.Fatal(err)
