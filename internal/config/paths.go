@@ -15,6 +15,7 @@ type Paths struct {
 	EtcDir       string
 	Manifests    string // auto-deploy directory
 	TokenFile    string // the full server token, for agents to join with
+	Encryption   string // secrets encryption configuration (kube-apiserver reloads it)
 	EgressSocket string // the supervisor's CONNECT proxy for kube-apiserver's egress
 	StorageDir   string // local-path volumes
 }
@@ -33,6 +34,7 @@ func NewPaths(dataDir string) Paths {
 		EtcDir:       filepath.Join(server, "etc"),
 		Manifests:    filepath.Join(server, "manifests"),
 		TokenFile:    filepath.Join(server, "token"),
+		Encryption:   filepath.Join(server, "cred", "encryption-config.json"),
 		EgressSocket: filepath.Join(server, "egress.sock"),
 		StorageDir:   filepath.Join(dataDir, "storage"),
 	}

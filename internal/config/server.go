@@ -38,6 +38,8 @@ type Server struct {
 	WriteKubeconfig     string
 	WriteKubeconfigMode string
 	Token               string // the server's join credential (or a full K10 token)
+	SecretsEncryption   bool
+	EncryptionProvider  string
 	TokenFile           string
 
 	DisableAgent bool
@@ -73,6 +75,8 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.WriteKubeconfigMode, "write-kubeconfig-mode", "0600", "File mode of the written kubeconfig, in octal")
 	fs.StringVarP(&s.Token, "token", "t", "", "Shared secret agents join with (default: generated, kept in <data-dir>/server/token)")
 	fs.StringVar(&s.TokenFile, "token-file", "", "File holding the --token value")
+	fs.BoolVar(&s.SecretsEncryption, "secrets-encryption", false, "Encrypt Secrets at rest (then managed with `shoal secrets-encrypt`)")
+	fs.StringVar(&s.EncryptionProvider, "secrets-encryption-provider", "aescbc", "Cipher of --secrets-encryption: aescbc or secretbox")
 	fs.BoolVar(&s.DisableAgent, "disable-agent", false, "Run only the control plane, no local node")
 	fs.StringSliceVar(&s.Disable, "disable", nil, "Addon not to deploy (and to remove if deployed): "+strings.Join(addons.Names, ", ")+" (repeatable)")
 	fs.StringArrayVar(&s.ExtraAPIServerArgs, "kube-apiserver-arg", nil, "Extra kube-apiserver flag as key=value (repeatable, wins over shoal's)")
@@ -99,6 +103,9 @@ func (s *Server) Complete() error {
 	s.APIServerPort = s.HTTPSListenPort + 1
 	if s.Token != "" && s.TokenFile != "" {
 		return fmt.Errorf("--token and --token-file: give one, not both")
+	}
+	if s.EncryptionProvider != "aescbc" && s.EncryptionProvider != "secretbox" {
+		return fmt.Errorf("--secrets-encryption-provider %q: want aescbc or secretbox", s.EncryptionProvider)
 	}
 	if s.TokenFile != "" {
 		b, err := os.ReadFile(s.TokenFile)

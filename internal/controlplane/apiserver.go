@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	utilerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
+	encryptioncontroller "k8s.io/apiserver/pkg/server/options/encryptionconfig/controller"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	basecompatibility "k8s.io/component-base/compatibility"
@@ -103,6 +105,12 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, etcdEndpoint string, admi
 		// APIs) go through the supervisor, which uses an agent's tunnel.
 		"egress-selector-config-file": egressPath,
 	}
+	if _, err := os.Stat(cfg.Paths.Encryption); err == nil {
+		// Once written (--secrets-encryption), the file is the state:
+		// `shoal secrets-encrypt` edits it and kube-apiserver reloads it.
+		args["encryption-provider-config"] = cfg.Paths.Encryption
+		args["encryption-provider-config-automatic-reload"] = "true"
+	}
 	return &APIServer{
 		upstream:       upstream{name: "kube-apiserver", argv: args.Merge(cfg.ExtraAPIServerArgs)},
 		authConfigPath: authPath,
@@ -112,8 +120,16 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, etcdEndpoint string, admi
 	}
 }
 
+// encryptionPoll is how often kube-apiserver looks for a changed
+// encryption configuration (upstream: a minute); `shoal secrets-encrypt`
+// waits for the change to apply.
+const encryptionPoll = 2 * time.Second
+
 // Start writes the authentication config and runs the apiserver.
 func (a *APIServer) Start(ctx context.Context) error {
+	// An exported knob of upstream's, there for exactly this (its
+	// integration tests set it); set before the apiserver reads it.
+	encryptioncontroller.EncryptionConfigFileChangePollDuration = encryptionPoll
 	if err := atomicfile.Write(a.authConfigPath, []byte(authenticationConfig), 0o600); err != nil {
 		return err
 	}

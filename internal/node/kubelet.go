@@ -97,6 +97,10 @@ func (k *Kubelet) configure(kc *kubeletconfig.KubeletConfiguration) {
 	kc.SerializeImagePulls = false
 	kc.PodLogsDir = c.AgentPaths.PodLogs
 	kc.StaticPodPath = filepath.Join(c.AgentPaths.Dir, "pod-manifests")
+	// Half upstream's 10 s: after a flaky link returns, the node is Ready
+	// again within seconds. Each check is a cached GET; a POST only when
+	// the status changed (the lease carries the heartbeat).
+	kc.NodeStatusUpdateFrequency = metav1.Duration{Duration: 5 * time.Second}
 }
 
 // Start parses the argv the way the kubelet command does and runs it on

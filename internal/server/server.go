@@ -25,6 +25,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/controlplane"
 	"github.com/shoal-dev/shoal/internal/datastore"
+	"github.com/shoal-dev/shoal/internal/encryption"
 	"github.com/shoal-dev/shoal/internal/flock"
 	"github.com/shoal-dev/shoal/internal/kubeconfig"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
@@ -59,6 +60,13 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 
 	if err := config.WriteCluster(cfg.Paths.ClusterFile(), cfg.Cluster()); err != nil {
 		return err
+	}
+	if cfg.SecretsEncryption {
+		if _, created, err := encryption.Ensure(cfg.Paths.Encryption, cfg.EncryptionProvider, time.Now()); err != nil {
+			return err
+		} else if created {
+			report("secrets encryption at rest on (%s), key in %s", cfg.EncryptionProvider, cfg.Paths.Encryption)
+		}
 	}
 	written, err := addons.Write(cfg.Paths.Manifests, cfg.Disable, addons.Values{
 		ClusterDNS: cfg.ClusterDNS, ClusterDomain: cfg.ClusterDomain, StorageDir: cfg.Paths.StorageDir})

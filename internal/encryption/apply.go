@@ -1,0 +1,82 @@
+package encryption
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
+)
+
+// appliedMetric is kube-apiserver's record of the configuration it uses,
+// labelled with the SHA-256 of the file's bytes.
+const appliedMetric = "apiserver_encryption_config_controller_last_config_info"
+
+// WaitApplied waits until kube-apiserver reports the file at path (as it
+// is now) as its configuration. shoal makes it poll the file every 2 s.
+func WaitApplied(ctx context.Context, client kubernetes.Interface, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	want := fmt.Sprintf(`hash="sha256:%x"`, sha256.Sum256(b))
+	var last string
+	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
+		raw, err := client.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+		if err != nil {
+			last = err.Error()
+			return false, nil
+		}
+		sc := bufio.NewScanner(bytes.NewReader(raw))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			if line := sc.Text(); strings.HasPrefix(line, appliedMetric+"{") {
+				last = line
+				if strings.Contains(line, want) {
+					return true, nil
+				}
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		return fmt.Errorf("kube-apiserver has not applied %s (last seen: %s): %w", path, last, err)
+	}
+	return nil
+}
+
+// Reencrypt rewrites every Secret so kube-apiserver stores it with the
+// provider and key now first; progress gets (done, total).
+func Reencrypt(ctx context.Context, client kubernetes.Interface, progress func(done, total int)) error {
+	list, err := client.CoreV1().Secrets(metav1.NamespaceAll).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	total := len(list.Items)
+	for i, s := range list.Items {
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			cur, err := client.CoreV1().Secrets(s.Namespace).Get(ctx, s.Name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			_, err = client.CoreV1().Secrets(s.Namespace).Update(ctx, cur, metav1.UpdateOptions{})
+			return err
+		})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("re-encrypt secret %s/%s: %w", s.Namespace, s.Name, err)
+		}
+		if progress != nil && ((i+1)%50 == 0 || i+1 == total) {
+			progress(i+1, total)
+		}
+	}
+	return nil
+}
