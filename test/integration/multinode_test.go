@@ -133,13 +133,19 @@ func TestMultiNode(t *testing.T) {
 		if out := s.mustKubectl(33, "", "exec", onA1, "--", "/shoal-echo", "-get", "http://"+target+":8080/"); !strings.Contains(out, onA2) {
 			t.Errorf("pod on %s → pod on %s: %q", a1.h.name, a2.h.name, out)
 		}
-		seen := map[string]bool{}
-		eventually(t, 60*time.Second, "the Service answers from every node's pods", func() (bool, string) {
-			out, _ := s.kubectl(33, "", "exec", onA1, "--", "/shoal-echo", "-get", "http://spread.default.svc.cluster.local/")
-			if f := strings.Fields(out); len(f) == 3 {
-				seen[f[2]] = true
+		nodeOf := map[string]string{}
+		for n, pods := range podsOn {
+			for _, p := range pods {
+				nodeOf[p] = n
 			}
-			return len(seen) == 6, fmt.Sprint(seen)
+		}
+		seen := map[string]bool{}
+		eventually(t, 90*time.Second, "the Service answers from pods on every node", func() (bool, string) {
+			out, _ := s.kubectl(33, "", "exec", onA1, "--", "/shoal-echo", "-get", "http://spread.default.svc.cluster.local/")
+			if f := strings.Fields(out); len(f) == 3 && nodeOf[f[2]] != "" {
+				seen[nodeOf[f[2]]] = true
+			}
+			return len(seen) == 3, fmt.Sprint(seen)
 		})
 	})
 	checkTunnel := func(t *testing.T, pod string) {
