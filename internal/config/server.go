@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/shoal-dev/shoal/internal/addons"
+	"github.com/shoal-dev/shoal/internal/snapshot"
 )
 
 // Default locations, as K3s users expect them (with shoal's names).
@@ -40,7 +41,14 @@ type Server struct {
 	Token               string // the server's join credential (or a full K10 token)
 	SecretsEncryption   bool
 	EncryptionProvider  string
-	TokenFile           string
+
+	SnapshotDir       string // default <data-dir>/server/db/snapshots
+	SnapshotCron      string
+	SnapshotRetention int
+	DisableSnapshots  bool
+	ClusterReset      bool
+	RestorePath       string
+	TokenFile         string
 
 	DisableAgent bool
 	Disable      []string // addons not to deploy
@@ -75,6 +83,12 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.WriteKubeconfigMode, "write-kubeconfig-mode", "0600", "File mode of the written kubeconfig, in octal")
 	fs.StringVarP(&s.Token, "token", "t", "", "Shared secret agents join with (default: generated, kept in <data-dir>/server/token)")
 	fs.StringVar(&s.TokenFile, "token-file", "", "File holding the --token value")
+	fs.StringVar(&s.SnapshotDir, "etcd-snapshot-dir", "", "Directory of datastore snapshots (default: <data-dir>/server/db/snapshots)")
+	fs.StringVar(&s.SnapshotCron, "etcd-snapshot-schedule-cron", "0 */12 * * *", "When to take scheduled snapshots (cron, five fields)")
+	fs.IntVar(&s.SnapshotRetention, "etcd-snapshot-retention", 5, "How many scheduled snapshots to keep")
+	fs.BoolVar(&s.DisableSnapshots, "etcd-disable-snapshots", false, "Take no scheduled snapshots")
+	fs.BoolVar(&s.ClusterReset, "cluster-reset", false, "Restore the datastore from --cluster-reset-restore-path, then exit")
+	fs.StringVar(&s.RestorePath, "cluster-reset-restore-path", "", "Snapshot to restore with --cluster-reset")
 	fs.BoolVar(&s.SecretsEncryption, "secrets-encryption", false, "Encrypt Secrets at rest (then managed with `shoal secrets-encrypt`)")
 	fs.StringVar(&s.EncryptionProvider, "secrets-encryption-provider", "aescbc", "Cipher of --secrets-encryption: aescbc or secretbox")
 	fs.BoolVar(&s.DisableAgent, "disable-agent", false, "Run only the control plane, no local node")
@@ -103,6 +117,9 @@ func (s *Server) Complete() error {
 	s.APIServerPort = s.HTTPSListenPort + 1
 	if s.Token != "" && s.TokenFile != "" {
 		return fmt.Errorf("--token and --token-file: give one, not both")
+	}
+	if err := s.completeSnapshots(); err != nil {
+		return err
 	}
 	if s.EncryptionProvider != "aescbc" && s.EncryptionProvider != "secretbox" {
 		return fmt.Errorf("--secrets-encryption-provider %q: want aescbc or secretbox", s.EncryptionProvider)
@@ -151,6 +168,42 @@ func (s *Server) Complete() error {
 		s.NodeIP = s.AdvertiseAddress
 	}
 	return s.Agent.Complete(s.DataDir)
+}
+
+// NodeNameOrHost names this server in snapshot file names: its node name,
+// or the host name without a local node.
+func (s *Server) NodeNameOrHost() string {
+	if s.NodeName != "" {
+		return s.NodeName
+	}
+	h, _ := os.Hostname()
+	return strings.ToLower(h)
+}
+
+func (s *Server) completeSnapshots() error {
+	if s.SnapshotDir == "" {
+		s.SnapshotDir = filepath.Join(s.Paths.DBDir, "snapshots")
+	} else if abs, err := filepath.Abs(s.SnapshotDir); err == nil {
+		s.SnapshotDir = abs
+	}
+	if err := snapshot.ParseSchedule(s.SnapshotCron); err != nil {
+		return err
+	}
+	if s.SnapshotRetention < 1 {
+		return fmt.Errorf("--etcd-snapshot-retention %d: must be at least 1", s.SnapshotRetention)
+	}
+	if s.RestorePath != "" && !s.ClusterReset {
+		return fmt.Errorf("--cluster-reset-restore-path: needs --cluster-reset")
+	}
+	if s.ClusterReset && s.RestorePath == "" {
+		return fmt.Errorf("--cluster-reset: with the SQLite datastore there is no membership to reset; give --cluster-reset-restore-path SNAPSHOT")
+	}
+	if s.RestorePath != "" {
+		if _, err := os.Stat(s.RestorePath); err != nil {
+			return fmt.Errorf("--cluster-reset-restore-path: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *Server) completeAddresses() error {

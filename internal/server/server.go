@@ -30,6 +30,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/kubeconfig"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/node"
+	"github.com/shoal-dev/shoal/internal/snapshot"
 	"github.com/shoal-dev/shoal/internal/supervisor"
 	"github.com/shoal-dev/shoal/internal/token"
 )
@@ -46,6 +47,13 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		return err
 	}
 	defer unlock()
+	if cfg.ClusterReset {
+		if err := snapshot.Restore(ctx, cfg.Paths.DBFile, cfg.RestorePath); err != nil {
+			return err
+		}
+		report("datastore restored from %s; restart without --cluster-reset", cfg.RestorePath)
+		return nil
+	}
 
 	t0 := time.Now()
 	c, issued, err := certs.Ensure(cfg, t0)
@@ -97,6 +105,10 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		return err
 	}
 	components = append(components, controllers...)
+	if !cfg.DisableSnapshots {
+		components = append(components, &snapshot.Scheduler{DBFile: cfg.Paths.DBFile, Dir: cfg.SnapshotDir,
+			Node: cfg.NodeNameOrHost(), Spec: cfg.SnapshotCron, Retention: cfg.SnapshotRetention, Report: report})
+	}
 	var stack *node.Stack
 	if !cfg.DisableAgent {
 		releaseAgent, err := flock.Acquire(cfg.AgentPaths.Dir, "--data-dir", "another shoal agent")
