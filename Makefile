@@ -24,7 +24,7 @@ LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR) \
 	-X github.com/containerd/containerd/v2/version.Version=$(CONTAINERD_VERSION)
 
-.PHONY: all build deps run test unit integration bench clean images runtime
+.PHONY: all build deps test-deps run test unit integration bench clean images runtime
 all: build
 
 build: bin/shoal
@@ -58,6 +58,10 @@ deps:
 	  test -e /usr/lib/x86_64-linux-gnu/libseccomp.a -o -e /usr/lib/$$(uname -m)-linux-gnu/libseccomp.a || \
 	  (apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev make curl libseccomp-dev pkg-config iptables)
 
+# What only the tests need: PostgreSQL for the external-datastore test.
+test-deps: deps
+	@test -x /usr/lib/postgresql/15/bin/postgres || (apt-get update && apt-get install -y --no-install-recommends postgresql)
+
 # The README's first command: install what is missing, build, run a server.
 DATA_DIR ?= /var/lib/shoal
 run: deps build images
@@ -65,7 +69,7 @@ run: deps build images
 	bin/shoal server -d $(DATA_DIR) $(ARGS)
 
 # The README's second command, and what CI runs.
-test: deps build images unit integration
+test: deps test-deps build images unit integration
 
 unit:
 	$(GO) test -tags $(TAGS) -count=1 ./internal/... ./images/...

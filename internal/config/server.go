@@ -42,6 +42,7 @@ type Server struct {
 	SecretsEncryption   bool
 	EncryptionProvider  string
 
+	DatastoreEndpoint string // postgres://…, mysql://…; empty: SQLite in the data dir
 	SnapshotDir       string // default <data-dir>/server/db/snapshots
 	SnapshotCron      string
 	SnapshotRetention int
@@ -83,6 +84,7 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.WriteKubeconfigMode, "write-kubeconfig-mode", "0600", "File mode of the written kubeconfig, in octal")
 	fs.StringVarP(&s.Token, "token", "t", "", "Shared secret agents join with (default: generated, kept in <data-dir>/server/token)")
 	fs.StringVar(&s.TokenFile, "token-file", "", "File holding the --token value")
+	fs.StringVar(&s.DatastoreEndpoint, "datastore-endpoint", "", "External datastore: postgres://USER:PASS@HOST:PORT/DB or mysql://USER:PASS@tcp(HOST:PORT)/DB (default: SQLite in the data dir)")
 	fs.StringVar(&s.SnapshotDir, "etcd-snapshot-dir", "", "Directory of datastore snapshots (default: <data-dir>/server/db/snapshots)")
 	fs.StringVar(&s.SnapshotCron, "etcd-snapshot-schedule-cron", "0 */12 * * *", "When to take scheduled snapshots (cron, five fields)")
 	fs.IntVar(&s.SnapshotRetention, "etcd-snapshot-retention", 5, "How many scheduled snapshots to keep")
@@ -185,6 +187,16 @@ func (s *Server) completeSnapshots() error {
 		s.SnapshotDir = filepath.Join(s.Paths.DBDir, "snapshots")
 	} else if abs, err := filepath.Abs(s.SnapshotDir); err == nil {
 		s.SnapshotDir = abs
+	}
+	if e := s.DatastoreEndpoint; e != "" {
+		scheme, _, ok := strings.Cut(e, "://")
+		if !ok || (scheme != "postgres" && scheme != "postgresql" && scheme != "mysql") {
+			return fmt.Errorf("--datastore-endpoint: want postgres://… or mysql://… (embedded etcd and external etcd are not built yet)")
+		}
+		if s.ClusterReset {
+			return fmt.Errorf("--cluster-reset: restores SQLite snapshots; an external datastore has its own backups")
+		}
+		s.DisableSnapshots = true // snapshots are of the SQLite file
 	}
 	if err := snapshot.ParseSchedule(s.SnapshotCron); err != nil {
 		return err

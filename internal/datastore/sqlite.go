@@ -7,10 +7,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/k3s-io/kine/pkg/drivers"
+	"github.com/k3s-io/kine/pkg/drivers/mysql"
+	"github.com/k3s-io/kine/pkg/drivers/pgsql"
 	"github.com/k3s-io/kine/pkg/drivers/sqlite"
 	kineserver "github.com/k3s-io/kine/pkg/server"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -23,11 +26,13 @@ import (
 // that watch progress notifications are supported.
 const emulatedEtcdVersion = "3.6.11"
 
-// SQLite is kine over a SQLite file, served on a unix socket.
+// SQLite is kine over a SQLite file (or, with an endpoint, over
+// PostgreSQL or MySQL), served to kube-apiserver on a unix socket.
 type SQLite struct {
 	lifecycle.Task
-	DBFile string
-	Socket string
+	DBFile   string
+	Socket   string
+	External string // --datastore-endpoint; empty: the SQLite file
 
 	ready chan struct{}
 }
@@ -45,8 +50,63 @@ func (s *SQLite) Name() string { return "datastore" }
 // Endpoint is the etcd URL the apiserver uses.
 func (s *SQLite) Endpoint() string { return "unix://" + s.Socket }
 
+// NewExternal is kine over an external database; endpoint is a
+// --datastore-endpoint (postgres://…, mysql://…).
+func NewExternal(endpoint, socket string) *SQLite {
+	return &SQLite{External: endpoint, Socket: socket, ready: make(chan struct{})}
+}
+
+// backend opens kine's driver for the datastore.
+func (s *SQLite) backend(ctx context.Context, wg *sync.WaitGroup) (kineserver.Backend, error) {
+	cfg := &drivers.Config{
+		CompactInterval:  5 * time.Minute,
+		CompactTimeout:   5 * time.Second,
+		CompactMinRetain: 1000,
+		CompactBatchSize: 1000,
+		PollBatchSize:    500,
+		PollInterval:     time.Second,
+	}
+	var err error
+	var b kineserver.Backend
+	scheme, rest, _ := strings.Cut(s.External, "://")
+	cfg.DataSourceName = rest
+	switch scheme {
+	case "":
+		cfg.DataSourceName = s.DBFile + "?" + sqlite.DefaultParams
+		_, b, err = sqlite.New(ctx, wg, cfg)
+	case "postgres", "postgresql":
+		_, b, err = pgsql.New(ctx, wg, cfg)
+	case "mysql":
+		_, b, err = mysql.New(ctx, wg, cfg)
+	default:
+		return nil, fmt.Errorf("--datastore-endpoint: scheme %q not supported (postgres://, mysql://)", scheme)
+	}
+	return b, err
+}
+
+// describe names the datastore in errors, without credentials.
+func (s *SQLite) describe() string {
+	if s.External == "" {
+		return s.DBFile
+	}
+	return RedactEndpoint(s.External)
+}
+
+// RedactEndpoint hides the password of a datastore endpoint.
+func RedactEndpoint(e string) string {
+	scheme, rest, ok := strings.Cut(e, "://")
+	if at := strings.LastIndex(rest, "@"); ok && at >= 0 {
+		user, _, _ := strings.Cut(rest[:at], ":")
+		return scheme + "://" + user + ":***@" + rest[at+1:]
+	}
+	return e
+}
+
 // Start opens the database and starts serving.
 func (s *SQLite) Start(ctx context.Context) error {
+	if s.External != "" {
+		return s.Go(ctx, s.run)
+	}
 	if err := os.MkdirAll(filepath.Dir(s.DBFile), 0o700); err != nil {
 		return err
 	}
@@ -59,20 +119,12 @@ func (s *SQLite) run(ctx context.Context) error {
 	bctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	_, backend, err := sqlite.New(bctx, &wg, &drivers.Config{
-		DataSourceName:   s.DBFile + "?" + sqlite.DefaultParams,
-		CompactInterval:  5 * time.Minute,
-		CompactTimeout:   5 * time.Second,
-		CompactMinRetain: 1000,
-		CompactBatchSize: 1000,
-		PollBatchSize:    500,
-		PollInterval:     time.Second,
-	})
+	backend, err := s.backend(bctx, &wg)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", s.DBFile, err)
+		return fmt.Errorf("open %s: %w", s.describe(), err)
 	}
 	if err := backend.Start(bctx); err != nil {
-		return fmt.Errorf("start kine on %s: %w", s.DBFile, err)
+		return fmt.Errorf("start kine on %s: %w", s.describe(), err)
 	}
 	// The socket itself is the access control: 0600 in a 0700 dir.
 	if err := os.Remove(s.Socket); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -89,6 +89,9 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		return err
 	}
 	ds := datastore.NewSQLite(cfg.Paths.DBFile, cfg.Paths.KineSocket)
+	if cfg.DatastoreEndpoint != "" {
+		ds = datastore.NewExternal(cfg.DatastoreEndpoint, cfg.Paths.KineSocket)
+	}
 	components := []lifecycle.Component{
 		ds,
 		// First, so a busy port fails start-up at once and the egress

@@ -18,9 +18,9 @@ const ScheduledPrefix = "etcd-snapshot"
 // Retention of them.
 type Scheduler struct {
 	DBFile, Dir, Node string
-	Spec             string
-	Retention        int
-	Report           func(string, ...any)
+	Spec              string
+	Retention         int
+	Report            func(string, ...any)
 
 	cron *cron.Cron
 	done chan struct{}
