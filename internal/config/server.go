@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -43,6 +44,7 @@ type Server struct {
 	EncryptionProvider  string
 
 	DatastoreEndpoint string // postgres://…, mysql://…; empty: SQLite in the data dir
+	JoinServer        string // --server: an existing server whose cluster this one joins
 	SnapshotDir       string // default <data-dir>/server/db/snapshots
 	SnapshotCron      string
 	SnapshotRetention int
@@ -84,6 +86,7 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.WriteKubeconfigMode, "write-kubeconfig-mode", "0600", "File mode of the written kubeconfig, in octal")
 	fs.StringVarP(&s.Token, "token", "t", "", "Shared secret agents join with (default: generated, kept in <data-dir>/server/token)")
 	fs.StringVar(&s.TokenFile, "token-file", "", "File holding the --token value")
+	fs.StringVarP(&s.JoinServer, "server", "s", "", "Join the cluster of this server (https://HOST:PORT) as another server; needs --token and a shared --datastore-endpoint")
 	fs.StringVar(&s.DatastoreEndpoint, "datastore-endpoint", "", "External datastore: postgres://USER:PASS@HOST:PORT/DB or mysql://USER:PASS@tcp(HOST:PORT)/DB (default: SQLite in the data dir)")
 	fs.StringVar(&s.SnapshotDir, "etcd-snapshot-dir", "", "Directory of datastore snapshots (default: <data-dir>/server/db/snapshots)")
 	fs.StringVar(&s.SnapshotCron, "etcd-snapshot-schedule-cron", "0 */12 * * *", "When to take scheduled snapshots (cron, five fields)")
@@ -187,6 +190,17 @@ func (s *Server) completeSnapshots() error {
 		s.SnapshotDir = filepath.Join(s.Paths.DBDir, "snapshots")
 	} else if abs, err := filepath.Abs(s.SnapshotDir); err == nil {
 		s.SnapshotDir = abs
+	}
+	if s.JoinServer != "" {
+		if s.Token == "" {
+			return fmt.Errorf("--server: needs --token, the first server's <data-dir>/server/token")
+		}
+		if s.DatastoreEndpoint == "" {
+			return fmt.Errorf("--server: a second server needs the shared --datastore-endpoint (SQLite cannot be shared; embedded etcd is not built yet)")
+		}
+		if u, err := url.Parse(s.JoinServer); err != nil || u.Scheme != "https" || u.Host == "" {
+			return fmt.Errorf("--server %q: want https://HOST:PORT", s.JoinServer)
+		}
 	}
 	if e := s.DatastoreEndpoint; e != "" {
 		scheme, _, ok := strings.Cut(e, "://")

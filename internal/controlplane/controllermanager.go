@@ -57,7 +57,8 @@ func NewControllerManager(cfg *config.Server, c *certs.Server, admin *rest.Confi
 		"kube-api-burst": "200",
 		// One SQLite-backed server cannot have a rival: no leader election,
 		// which also spares the datastore a lease write every two seconds.
-		"leader-elect": "false",
+		// Servers sharing an external datastore elect a leader.
+		"leader-elect": leaderElect(cfg),
 
 		"cluster-signing-kube-apiserver-client-cert-file": c.ClientCA.Cert,
 		"cluster-signing-kube-apiserver-client-key-file":  c.ClientCA.Key,
@@ -67,6 +68,9 @@ func NewControllerManager(cfg *config.Server, c *certs.Server, admin *rest.Confi
 		"cluster-signing-kubelet-serving-key-file":        c.ServerCA.Key,
 		"cluster-signing-legacy-unknown-cert-file":        c.ServerCA.Cert,
 		"cluster-signing-legacy-unknown-key-file":         c.ServerCA.Key,
+	}
+	if leaderElect(cfg) == "true" {
+		args["feature-gates"] = leaderElectGates
 	}
 	return &ControllerManager{
 		upstream: upstream{name: "kube-controller-manager", argv: args.Merge(cfg.ExtraControllerManagerArgs)},
@@ -129,4 +133,16 @@ func (m *ControllerManager) Ready(ctx context.Context) error {
 		}
 		return err == nil, nil
 	})
+}
+
+// leaderElectGates keeps kube-controller-manager from exiting the whole
+// process when its leader election stops at shutdown.
+const leaderElectGates = "ControllerManagerReleaseLeaderElectionLockOnExit=true"
+
+// leaderElect is "true" only when servers may share the datastore.
+func leaderElect(cfg *config.Server) string {
+	if cfg.DatastoreEndpoint != "" {
+		return "true"
+	}
+	return "false"
 }

@@ -18,7 +18,8 @@ import (
 // Scheduler is kube-scheduler in-process.
 type Scheduler struct {
 	upstream
-	setUp chan struct{}
+	setUp       chan struct{}
+	leaderElect bool
 }
 
 var _ lifecycle.Component = (*Scheduler)(nil)
@@ -33,12 +34,24 @@ func NewScheduler(cfg *config.Server) *Scheduler {
 		"bind-address":              "127.0.0.1",
 		"secure-port":               "10259",
 		"profiling":                 "false",
-		"leader-elect":              "false", // see the controller manager
+		"leader-elect":              leaderElect(cfg), // see the controller manager
 	}
 	return &Scheduler{
 		upstream: upstream{name: "kube-scheduler", argv: args.Merge(cfg.ExtraSchedulerArgs)},
-		setUp:    make(chan struct{}),
+		setUp:       make(chan struct{}),
+		leaderElect: leaderElect(cfg) == "true",
 	}
+}
+
+// Stop cancels the scheduler — except under leader election, where
+// upstream's scheduler calls os.Exit when its election ends: it is left
+// to end with the process (its lease expires and another server's
+// scheduler takes over).
+func (s *Scheduler) Stop(ctx context.Context) error {
+	if s.leaderElect {
+		return nil
+	}
+	return s.Halt(ctx)
 }
 
 // Start runs the scheduler.

@@ -27,6 +27,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/datastore"
 	"github.com/shoal-dev/shoal/internal/encryption"
 	"github.com/shoal-dev/shoal/internal/flock"
+	"github.com/shoal-dev/shoal/internal/join"
 	"github.com/shoal-dev/shoal/internal/kubeconfig"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/node"
@@ -55,6 +56,9 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		return nil
 	}
 
+	if err := joinCluster(ctx, cfg, report); err != nil {
+		return err
+	}
 	t0 := time.Now()
 	c, issued, err := certs.Ensure(cfg, t0)
 	if err != nil {
@@ -140,6 +144,41 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	})
 }
 
+// joinCluster fetches the cluster's CAs, keys and token from --server the
+// first time this server starts (it then issues its own certificates from
+// those CAs, on the shared datastore).
+func joinCluster(ctx context.Context, cfg *config.Server, report func(string, ...any)) error {
+	if cfg.JoinServer == "" {
+		return nil
+	}
+	if _, err := os.Stat(certs.Layout(cfg.Paths).ServerCA.Cert); err == nil {
+		return nil
+	}
+	tok, err := token.Parse(cfg.Token)
+	if err != nil {
+		return fmt.Errorf("--token: %w", err)
+	}
+	n, err := join.ServerBootstrap(ctx, cfg.JoinServer, tok, cfg.DataDir, report)
+	if err != nil {
+		return fmt.Errorf("join %s: %w", cfg.JoinServer, err)
+	}
+	report("joined the cluster of %s: %d bootstrap files written", cfg.JoinServer, n)
+	return nil
+}
+
+// bootstrapFiles are what a joining server receives, by path relative to
+// the data dir.
+func bootstrapFiles(cfg *config.Server, c *certs.Server) map[string]string {
+	out := map[string]string{}
+	for _, abs := range []string{c.ServerCA.Cert, c.ServerCA.Key, c.ClientCA.Cert, c.ClientCA.Key,
+		c.RequestHeaderCA.Cert, c.RequestHeaderCA.Key, c.ServiceAccountKey, cfg.Paths.Encryption, cfg.Paths.TokenFile} {
+		if rel, err := filepath.Rel(cfg.DataDir, abs); err == nil {
+			out[rel] = abs
+		}
+	}
+	return out
+}
+
 // newSupervisor settles the server token (written to server/token) and
 // builds the public port's server.
 func newSupervisor(cfg *config.Server, c *certs.Server, admin *rest.Config, report func(string, ...any)) (*supervisor.Supervisor, error) {
@@ -156,16 +195,17 @@ func newSupervisor(cfg *config.Server, c *certs.Server, admin *rest.Config, repo
 		return nil, err
 	}
 	return supervisor.New(supervisor.Config{
-		ListenAddr:   net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.HTTPSListenPort)),
-		APIServer:    fmt.Sprintf("https://127.0.0.1:%d", cfg.APIServerPort),
-		Advertise:    net.JoinHostPort(cfg.AdvertiseAddress, strconv.Itoa(cfg.HTTPSListenPort)),
-		Certs:        c,
-		ServerCred:   tok.Credential,
-		TokenFile:    cfg.Paths.TokenFile,
-		Cluster:      cfg.Cluster(),
-		Client:       client,
-		EgressSocket: cfg.Paths.EgressSocket,
-		Report:       report,
+		ListenAddr:     net.JoinHostPort(cfg.BindAddress, strconv.Itoa(cfg.HTTPSListenPort)),
+		APIServer:      fmt.Sprintf("https://127.0.0.1:%d", cfg.APIServerPort),
+		Advertise:      net.JoinHostPort(cfg.AdvertiseAddress, strconv.Itoa(cfg.HTTPSListenPort)),
+		Certs:          c,
+		ServerCred:     tok.Credential,
+		TokenFile:      cfg.Paths.TokenFile,
+		Cluster:        cfg.Cluster(),
+		Client:         client,
+		EgressSocket:   cfg.Paths.EgressSocket,
+		BootstrapFiles: bootstrapFiles(cfg, c),
+		Report:         report,
 	}), nil
 }
 

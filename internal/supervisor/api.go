@@ -12,7 +12,15 @@ const (
 	PathConfig    = "/v1-shoal/config"
 	PathNodeCerts = "/v1-shoal/node-certs"
 	PathConnect   = "/v1-shoal/connect"
+	PathBootstrap = "/v1-shoal/bootstrap"
 )
+
+// Bootstrap is what a joining server gets (server token only): the
+// cluster's CAs and keys, the service-account key, the encryption config
+// and the token, by path relative to the data dir.
+type Bootstrap struct {
+	Files map[string][]byte `json:"files"`
+}
 
 // AgentConfig is what GET /v1-shoal/config tells an agent.
 type AgentConfig struct {

@@ -30,7 +30,10 @@ type Config struct {
 	Cluster      config.Cluster
 	Client       kubernetes.Interface // admin: bootstrap tokens, node passwords, nodes
 	EgressSocket string
-	Report       func(string, ...any)
+	// BootstrapFiles are served to joining servers: relative path in the
+	// data dir → absolute path here. Missing files are left out.
+	BootstrapFiles map[string]string
+	Report         func(string, ...any)
 }
 
 // Supervisor is the public port's server.
@@ -126,6 +129,7 @@ func (s *Supervisor) routes(proxy http.Handler) http.Handler {
 	mux.HandleFunc("GET "+PathConfig, limited(agents, s.agentConfig))
 	mux.HandleFunc("POST "+PathNodeCerts, limited(agents, s.nodeCerts))
 	mux.HandleFunc("GET "+PathConnect, limited(agents, s.tunnels.serveTunnel))
+	mux.HandleFunc("GET "+PathBootstrap, limited(agents, s.bootstrap))
 	mux.Handle("/", proxy)
 	return mux
 }
@@ -147,6 +151,35 @@ func (s *Supervisor) agentConfig(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(AgentConfig{Cluster: s.cfg.Cluster, Servers: []string{s.cfg.Advertise}})
+}
+
+// bootstrap hands the cluster's secrets to a server joining with the
+// server token (never to a bootstrap token or a node).
+func (s *Supervisor) bootstrap(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.agentCaller(w, r)
+	if !ok {
+		return
+	}
+	if !c.server {
+		s.report("refused %s from %s: not the server token", r.URL.Path, r.RemoteAddr)
+		http.Error(w, "bootstrap data needs the server token", http.StatusForbidden)
+		return
+	}
+	out := Bootstrap{Files: map[string][]byte{}}
+	for rel, abs := range s.cfg.BootstrapFiles {
+		b, err := os.ReadFile(abs)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		out.Files[rel] = b
+	}
+	s.report("bootstrap data sent to a joining server at %s", r.RemoteAddr)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
 }
 
 // Ready returns once the listener answers.
