@@ -37,7 +37,7 @@ func NewScheduler(cfg *config.Server) *Scheduler {
 		"leader-elect":              leaderElect(cfg), // see the controller manager
 	}
 	return &Scheduler{
-		upstream: upstream{name: "kube-scheduler", argv: args.Merge(cfg.ExtraSchedulerArgs)},
+		upstream:    upstream{name: "kube-scheduler", argv: args.Merge(cfg.ExtraSchedulerArgs)},
 		setUp:       make(chan struct{}),
 		leaderElect: leaderElect(cfg) == "true",
 	}
