@@ -127,6 +127,7 @@ bench: build images
 	bench/node.sh
 	bench/addons.sh
 	bench/agent.sh
+	bench/datastores.sh
 
 clean:
 	rm -rf bin dist

@@ -46,7 +46,7 @@ sdir=$(mktemp -d /tmp/shoal-bench-server.XXXXXX) adir=$(mktemp -d /tmp/shoal-ben
 nsenter --net=/var/run/netns/sb-server "$BIN" server -d "$sdir" -o "$sdir/kc.yaml" --disable-agent \
   --disable coredns,servicelb,local-storage,metrics-server,ingress >"$sdir/out.log" 2>&1 &
 spid=$!
-until grep -q "server ready" "$sdir/out.log"; do kill -0 $spid || { tail "$sdir/out.log"; exit 1; }; sleep 0.1; done
+until grep -q "shoal: server ready in" "$sdir/out.log"; do kill -0 $spid || { tail "$sdir/out.log"; exit 1; }; sleep 0.1; done
 
 # run_agent VAR: starts the agent, waits for Ready, sets VAR to the seconds.
 run_agent() {
