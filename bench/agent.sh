@@ -10,10 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IDLE=${1:-30}
-BIN=$(realpath "${SHOAL_BIN:-bin/shoal}")
-KUBECTL=${KUBECTL:-/usr/lib/google-cloud-sdk/bin/kubectl.1.33}
+. bench/lib.sh # BIN, field
 BR=br-sbench
-field() { awk -v f="$2:" '$1==f{print $2}' /proc/$1/status; }
 
 down() {
   set +e

@@ -123,6 +123,9 @@ func (s *Server) Complete() error {
 	if s.Token != "" && s.TokenFile != "" {
 		return fmt.Errorf("--token and --token-file: give one, not both")
 	}
+	if err := s.completeDatastore(); err != nil {
+		return err
+	}
 	if err := s.completeSnapshots(); err != nil {
 		return err
 	}
@@ -185,12 +188,9 @@ func (s *Server) NodeNameOrHost() string {
 	return strings.ToLower(h)
 }
 
-func (s *Server) completeSnapshots() error {
-	if s.SnapshotDir == "" {
-		s.SnapshotDir = filepath.Join(s.Paths.DBDir, "snapshots")
-	} else if abs, err := filepath.Abs(s.SnapshotDir); err == nil {
-		s.SnapshotDir = abs
-	}
+// completeDatastore checks the datastore and the joining of another
+// server (which needs a shared external datastore).
+func (s *Server) completeDatastore() error {
 	if s.JoinServer != "" {
 		if s.Token == "" {
 			return fmt.Errorf("--server: needs --token, the first server's <data-dir>/server/token")
@@ -211,6 +211,15 @@ func (s *Server) completeSnapshots() error {
 			return fmt.Errorf("--cluster-reset: restores SQLite snapshots; an external datastore has its own backups")
 		}
 		s.DisableSnapshots = true // snapshots are of the SQLite file
+	}
+	return nil
+}
+
+func (s *Server) completeSnapshots() error {
+	if s.SnapshotDir == "" {
+		s.SnapshotDir = filepath.Join(s.Paths.DBDir, "snapshots")
+	} else if abs, err := filepath.Abs(s.SnapshotDir); err == nil {
+		s.SnapshotDir = abs
 	}
 	if err := snapshot.ParseSchedule(s.SnapshotCron); err != nil {
 		return err

@@ -72,3 +72,34 @@ func TestNthAddress(t *testing.T) {
 		t.Fatal("want error for small network")
 	}
 }
+
+func TestDatastoreAndJoinFlags(t *testing.T) {
+	pg := "--datastore-endpoint=postgres://u:p@10.0.0.5:5432/kine"
+	for _, tc := range []struct {
+		args []string
+		want string // error prefix; "" for success
+	}{
+		{[]string{pg}, ""},
+		{[]string{"--datastore-endpoint=https://etcd:2379"}, "--datastore-endpoint"},
+		{[]string{pg, "--cluster-reset", "--cluster-reset-restore-path=/etc/hostname"}, "--cluster-reset"},
+		{[]string{"--server=https://10.0.0.1:6443"}, "--server: needs --token"},
+		{[]string{"--server=https://10.0.0.1:6443", "--token=x"}, "--server: a second server needs"},
+		{[]string{"--server=http://10.0.0.1:6443", "--token=x", pg}, "--server"},
+		{[]string{"--server=https://10.0.0.1:6443", "--token=x", pg}, ""},
+		{[]string{"--cluster-reset"}, "--cluster-reset"},
+		{[]string{"--etcd-snapshot-schedule-cron=every day"}, "--etcd-snapshot-schedule-cron"},
+	} {
+		s, err := parse(t, append(tc.args, "--disable-agent")...)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%v: %v", tc.args, err)
+			} else if s.DatastoreEndpoint != "" && !s.DisableSnapshots {
+				t.Errorf("%v: SQLite snapshots scheduled on an external datastore", tc.args)
+			}
+			continue
+		}
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
+			t.Errorf("%v: err = %v, want prefix %q", tc.args, err, tc.want)
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -137,6 +136,3 @@ func (s *Supervisor) claimNodeName(ctx context.Context, name, password string) e
 // nodePasswordSecret names the Secret (in kube-system) that binds a node
 // name to its agent's password.
 func nodePasswordSecret(node string) string { return node + ".node-password.shoal" }
-
-// caBundle is what /cacerts serves and what tokens pin.
-func caBundle(path string) ([]byte, error) { return os.ReadFile(path) }

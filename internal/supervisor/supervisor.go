@@ -69,7 +69,8 @@ func (s *Supervisor) report(format string, args ...any) {
 // public port and on the egress socket.
 func (s *Supervisor) Start(ctx context.Context) error {
 	var err error
-	if s.caPEM, err = caBundle(s.cfg.Certs.ServerCA.Cert); err != nil {
+	// The CA bundle /cacerts serves, and tokens pin.
+	if s.caPEM, err = os.ReadFile(s.cfg.Certs.ServerCA.Cert); err != nil {
 		return err
 	}
 	clientCAs := x509.NewCertPool()
