@@ -1,6 +1,9 @@
 package containerd
 
 import (
+	"google.golang.org/grpc"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
 	"context"
 	"errors"
 	"fmt"
@@ -157,7 +160,17 @@ func (p *Process) probe(ctx context.Context) error {
 		return err
 	}
 	defer c.Close()
-	_, err = c.Version(ctx)
+	if _, err = c.Version(ctx); err != nil {
+		return err
+	}
+	// The CRI plugin answers "server is not initialized yet" for a while
+	// after containerd itself does (on restarts it recovers the pods
+	// first); kubelet refuses to start until it is.
+	conn, ok := c.Conn().(grpc.ClientConnInterface)
+	if !ok {
+		return fmt.Errorf("containerd client has no gRPC connection")
+	}
+	_, err = runtimeapi.NewRuntimeServiceClient(conn).Version(ctx, &runtimeapi.VersionRequest{})
 	return err
 }
 
