@@ -61,7 +61,8 @@ func Rotate(files []File, services []string, backupDir string) ([]string, error)
 		if f.IsCA || !wanted(filepath.Base(f.Path), services) {
 			continue
 		}
-		dst := filepath.Join(backupDir, filepath.Base(filepath.Dir(filepath.Dir(f.Path))), filepath.Base(f.Path))
+		dir := filepath.Dir(f.Path) // …/server/tls, …/agent/tls, …/server/tls/etcd
+		dst := filepath.Join(backupDir, filepath.Base(filepath.Dir(dir)), filepath.Base(dir), filepath.Base(f.Path))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 			return moved, err
 		}

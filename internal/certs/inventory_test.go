@@ -44,7 +44,7 @@ func TestInventoryStatusAndRotate(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(tls, gone)); !os.IsNotExist(err) {
 			t.Errorf("%s still in place", gone)
 		}
-		if _, err := os.Stat(filepath.Join(data, "backup", "server", gone)); err != nil {
+		if _, err := os.Stat(filepath.Join(data, "backup", "server", "tls", gone)); err != nil {
 			t.Errorf("%s not backed up: %v", gone, err)
 		}
 	}

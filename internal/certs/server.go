@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/shoal-dev/shoal/internal/config"
@@ -16,6 +17,7 @@ type Pair struct{ Cert, Key string }
 // Server is every credential file the control plane uses.
 type Server struct {
 	ServerCA, ClientCA, RequestHeaderCA Pair
+	EtcdServerCA, EtcdPeerCA            Pair // embedded etcd's client and peer trust
 
 	APIServerServing Pair
 	Admin            Pair
@@ -23,6 +25,10 @@ type Server struct {
 	Scheduler        Pair
 	KubeletClient    Pair // apiserver → kubelet (logs, exec)
 	AuthProxy        Pair // apiserver → aggregated APIs
+
+	EtcdServing Pair // etcd's client URLs
+	EtcdClient  Pair // kube-apiserver and shoal → etcd
+	EtcdPeer    Pair // etcd ↔ etcd (server and client usage)
 
 	ServiceAccountKey string
 }
@@ -40,6 +46,11 @@ func Layout(p config.Paths) *Server {
 		Scheduler:         pair("client-scheduler"),
 		KubeletClient:     pair("client-kube-apiserver"),
 		AuthProxy:         pair("client-auth-proxy"),
+		EtcdServerCA:      Pair{p.TLS("etcd/server-ca.crt"), p.TLS("etcd/server-ca.key")},
+		EtcdPeerCA:        Pair{p.TLS("etcd/peer-ca.crt"), p.TLS("etcd/peer-ca.key")},
+		EtcdServing:       Pair{p.TLS("etcd/server-client.crt"), p.TLS("etcd/server-client.key")},
+		EtcdClient:        Pair{p.TLS("etcd/client.crt"), p.TLS("etcd/client.key")},
+		EtcdPeer:          Pair{p.TLS("etcd/peer-server-client.crt"), p.TLS("etcd/peer-server-client.key")},
 		ServiceAccountKey: p.TLS("service.key"),
 	}
 }
@@ -48,7 +59,7 @@ func Layout(p config.Paths) *Server {
 // how many leaves it (re)issued.
 func Ensure(cfg *config.Server, now time.Time) (*Server, int, error) {
 	s := Layout(cfg.Paths)
-	if err := os.MkdirAll(cfg.Paths.TLSDir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(cfg.Paths.TLSDir, "etcd"), 0o700); err != nil {
 		return nil, 0, err
 	}
 	serverCA, err := pki.LoadOrCreateCA(s.ServerCA.Cert, s.ServerCA.Key, "shoal-server-ca")
@@ -63,9 +74,18 @@ func Ensure(cfg *config.Server, now time.Time) (*Server, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	etcdCA, err := pki.LoadOrCreateCA(s.EtcdServerCA.Cert, s.EtcdServerCA.Key, "shoal-etcd-server-ca")
+	if err != nil {
+		return nil, 0, err
+	}
+	peerCA, err := pki.LoadOrCreateCA(s.EtcdPeerCA.Cert, s.EtcdPeerCA.Key, "shoal-etcd-peer-ca")
+	if err != nil {
+		return nil, 0, err
+	}
 	if _, err := pki.LoadOrCreateKey(s.ServiceAccountKey); err != nil {
 		return nil, 0, err
 	}
+	etcdIPs := []net.IP{net.ParseIP("127.0.0.1"), net.IPv6loopback, net.ParseIP(cfg.AdvertiseAddress)}
 	leaves := []leaf{
 		{serverCA, servingLeaf(cfg), s.APIServerServing},
 		{clientCA, pki.Leaf{CommonName: "system:admin", Organization: []string{"system:masters"}, Client: true}, s.Admin},
@@ -73,6 +93,9 @@ func Ensure(cfg *config.Server, now time.Time) (*Server, int, error) {
 		{clientCA, pki.Leaf{CommonName: "system:kube-scheduler", Client: true}, s.Scheduler},
 		{clientCA, pki.Leaf{CommonName: "system:kube-apiserver", Organization: []string{"system:masters"}, Client: true}, s.KubeletClient},
 		{rhCA, pki.Leaf{CommonName: "system:auth-proxy", Client: true}, s.AuthProxy},
+		{etcdCA, pki.Leaf{CommonName: "etcd-server", DNSNames: []string{"localhost"}, IPs: etcdIPs, Server: true, Client: true}, s.EtcdServing},
+		{etcdCA, pki.Leaf{CommonName: "etcd-client", Client: true}, s.EtcdClient},
+		{peerCA, pki.Leaf{CommonName: "etcd-peer", DNSNames: []string{"localhost"}, IPs: etcdIPs, Server: true, Client: true}, s.EtcdPeer},
 	}
 	issued, err := ensureLeaves(leaves, now)
 	return s, issued, err

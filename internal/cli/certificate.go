@@ -16,7 +16,8 @@ import (
 func newCertificateCommand() *cobra.Command {
 	var dataDir string
 	dirs := func() []string {
-		return []string{config.NewPaths(dataDir).TLSDir, config.NewAgentPaths(dataDir).TLS}
+		p := config.NewPaths(dataDir)
+		return []string{p.TLSDir, filepath.Join(p.TLSDir, "etcd"), config.NewAgentPaths(dataDir).TLS}
 	}
 	cmd := &cobra.Command{Use: "certificate", Short: "Check and rotate the server's and node's certificates"}
 	cmd.PersistentFlags().StringVarP(&dataDir, "data-dir", "d", config.DefaultDataDir, "Data dir of the server or agent")

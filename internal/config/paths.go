@@ -9,6 +9,7 @@ type Paths struct {
 	ServerDir    string
 	DBDir        string
 	DBFile       string
+	EtcdDir      string // embedded etcd's data (its presence means: this server runs etcd)
 	KineSocket   string
 	TLSDir       string
 	CredDir      string
@@ -28,6 +29,7 @@ func NewPaths(dataDir string) Paths {
 		ServerDir:    server,
 		DBDir:        filepath.Join(server, "db"),
 		DBFile:       filepath.Join(server, "db", "state.db"),
+		EtcdDir:      filepath.Join(server, "db", "etcd"),
 		KineSocket:   filepath.Join(server, "kine.sock"),
 		TLSDir:       filepath.Join(server, "tls"),
 		CredDir:      filepath.Join(server, "cred"),

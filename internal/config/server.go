@@ -43,7 +43,11 @@ type Server struct {
 	SecretsEncryption   bool
 	EncryptionProvider  string
 
-	DatastoreEndpoint string // postgres://…, mysql://…; empty: SQLite in the data dir
+	DatastoreEndpoint string // postgres://…, mysql://…, https://… (etcd); empty: SQLite or embedded etcd
+	DatastoreCAFile   string // external etcd: CA of its serving certificate
+	DatastoreCertFile string // external etcd: client certificate
+	DatastoreKeyFile  string
+	ClusterInit       bool // start a new embedded etcd cluster
 	JoinServer        string // --server: an existing server whose cluster this one joins
 	SnapshotDir       string // default <data-dir>/server/db/snapshots
 	SnapshotCron      string
@@ -62,6 +66,7 @@ type Server struct {
 	ExtraSchedulerArgs         []string
 
 	// Derived by Complete.
+	Datastore      DatastoreKind
 	Paths          Paths
 	ServiceNet     *net.IPNet
 	ClusterNet     *net.IPNet
@@ -86,8 +91,12 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.WriteKubeconfigMode, "write-kubeconfig-mode", "0600", "File mode of the written kubeconfig, in octal")
 	fs.StringVarP(&s.Token, "token", "t", "", "Shared secret agents join with (default: generated, kept in <data-dir>/server/token)")
 	fs.StringVar(&s.TokenFile, "token-file", "", "File holding the --token value")
-	fs.StringVarP(&s.JoinServer, "server", "s", "", "Join the cluster of this server (https://HOST:PORT) as another server; needs --token and a shared --datastore-endpoint")
-	fs.StringVar(&s.DatastoreEndpoint, "datastore-endpoint", "", "External datastore: postgres://USER:PASS@HOST:PORT/DB or mysql://USER:PASS@tcp(HOST:PORT)/DB (default: SQLite in the data dir)")
+	fs.StringVarP(&s.JoinServer, "server", "s", "", "Join the cluster of this server (https://HOST:PORT) as another server; with embedded etcd, or on a shared --datastore-endpoint; needs --token")
+	fs.BoolVar(&s.ClusterInit, "cluster-init", false, "Start a new cluster on embedded etcd, which other servers join with --server (default: SQLite)")
+	fs.StringVar(&s.DatastoreEndpoint, "datastore-endpoint", "", "External datastore: postgres://USER:PASS@HOST:PORT/DB, mysql://USER:PASS@tcp(HOST:PORT)/DB or https://ETCD:2379[,https://…] (default: SQLite in the data dir)")
+	fs.StringVar(&s.DatastoreCAFile, "datastore-cafile", "", "CA certificate of an https:// --datastore-endpoint (default: the system's roots)")
+	fs.StringVar(&s.DatastoreCertFile, "datastore-certfile", "", "Client certificate for an https:// --datastore-endpoint")
+	fs.StringVar(&s.DatastoreKeyFile, "datastore-keyfile", "", "Client key for an https:// --datastore-endpoint")
 	fs.StringVar(&s.SnapshotDir, "etcd-snapshot-dir", "", "Directory of datastore snapshots (default: <data-dir>/server/db/snapshots)")
 	fs.StringVar(&s.SnapshotCron, "etcd-snapshot-schedule-cron", "0 */12 * * *", "When to take scheduled snapshots (cron, five fields)")
 	fs.IntVar(&s.SnapshotRetention, "etcd-snapshot-retention", 5, "How many scheduled snapshots to keep")
@@ -188,29 +197,69 @@ func (s *Server) NodeNameOrHost() string {
 	return strings.ToLower(h)
 }
 
-// completeDatastore checks the datastore and the joining of another
-// server (which needs a shared external datastore).
+// completeDatastore settles which datastore this server runs and checks
+// the joining of another server.
 func (s *Server) completeDatastore() error {
+	if err := s.datastoreKind(); err != nil {
+		return err
+	}
 	if s.JoinServer != "" {
-		if s.Token == "" {
+		if s.Token == "" && s.TokenFile == "" {
 			return fmt.Errorf("--server: needs --token, the first server's <data-dir>/server/token")
-		}
-		if s.DatastoreEndpoint == "" {
-			return fmt.Errorf("--server: a second server needs the shared --datastore-endpoint (SQLite cannot be shared; embedded etcd is not built yet)")
 		}
 		if u, err := url.Parse(s.JoinServer); err != nil || u.Scheme != "https" || u.Host == "" {
 			return fmt.Errorf("--server %q: want https://HOST:PORT", s.JoinServer)
 		}
 	}
-	if e := s.DatastoreEndpoint; e != "" {
-		scheme, _, ok := strings.Cut(e, "://")
-		if !ok || (scheme != "postgres" && scheme != "postgresql" && scheme != "mysql") {
-			return fmt.Errorf("--datastore-endpoint: want postgres://… or mysql://… (embedded etcd and external etcd are not built yet)")
+	if s.Datastore != DatastoreExternalEtcd && (s.DatastoreCAFile != "" || s.DatastoreCertFile != "" || s.DatastoreKeyFile != "") {
+		return fmt.Errorf("--datastore-cafile/certfile/keyfile: only for an https:// (etcd) --datastore-endpoint")
+	}
+	if (s.DatastoreCertFile == "") != (s.DatastoreKeyFile == "") {
+		return fmt.Errorf("--datastore-certfile and --datastore-keyfile: give both or neither")
+	}
+	for flag, f := range map[string]string{"datastore-cafile": s.DatastoreCAFile, "datastore-certfile": s.DatastoreCertFile, "datastore-keyfile": s.DatastoreKeyFile} {
+		if _, err := os.Stat(f); f != "" && err != nil {
+			return fmt.Errorf("--%s: %w", flag, err)
 		}
+	}
+	if s.Datastore == DatastoreKine || s.Datastore == DatastoreExternalEtcd {
 		if s.ClusterReset {
-			return fmt.Errorf("--cluster-reset: restores SQLite snapshots; an external datastore has its own backups")
+			return fmt.Errorf("--cluster-reset: restores shoal's own datastore; an external datastore has its own backups")
 		}
-		s.DisableSnapshots = true // snapshots are of the SQLite file
+		s.DisableSnapshots = true // snapshots are of shoal's own datastore
+	}
+	return nil
+}
+
+// datastoreKind derives Datastore from the flags and from the data dir: a
+// server that once ran embedded etcd keeps running it.
+func (s *Server) datastoreKind() error {
+	e := s.DatastoreEndpoint
+	if e == "" {
+		s.Datastore = DatastoreSQLite
+		if _, err := os.Stat(s.Paths.EtcdDir); s.ClusterInit || s.JoinServer != "" || err == nil {
+			s.Datastore = DatastoreEtcd
+		}
+		return nil
+	}
+	if s.ClusterInit {
+		return fmt.Errorf("--cluster-init: starts embedded etcd, so not with --datastore-endpoint")
+	}
+	scheme, _, ok := strings.Cut(e, "://")
+	switch {
+	case ok && (scheme == "postgres" || scheme == "postgresql" || scheme == "mysql"):
+		s.Datastore = DatastoreKine
+	case ok && scheme == "https":
+		s.Datastore = DatastoreExternalEtcd
+		for _, ep := range strings.Split(e, ",") {
+			if u, err := url.Parse(ep); err != nil || u.Scheme != "https" || u.Host == "" {
+				return fmt.Errorf("--datastore-endpoint %q: want https://HOST:PORT[,https://HOST:PORT…]", ep)
+			}
+		}
+	case ok && scheme == "http":
+		return fmt.Errorf("--datastore-endpoint: etcd without TLS is refused; use https:// with --datastore-cafile/certfile/keyfile")
+	default:
+		return fmt.Errorf("--datastore-endpoint: want postgres://…, mysql://… or https://… (etcd)")
 	}
 	return nil
 }
@@ -230,7 +279,7 @@ func (s *Server) completeSnapshots() error {
 	if s.RestorePath != "" && !s.ClusterReset {
 		return fmt.Errorf("--cluster-reset-restore-path: needs --cluster-reset")
 	}
-	if s.ClusterReset && s.RestorePath == "" {
+	if s.ClusterReset && s.RestorePath == "" && s.Datastore == DatastoreSQLite {
 		return fmt.Errorf("--cluster-reset: with the SQLite datastore there is no membership to reset; give --cluster-reset-restore-path SNAPSHOT")
 	}
 	if s.RestorePath != "" {
@@ -296,3 +345,14 @@ func parseCIDR(flag, v string) (*net.IPNet, error) {
 	}
 	return n, nil
 }
+
+// DatastoreKind is where a server keeps the cluster's state.
+type DatastoreKind string
+
+// The datastores a server can run on.
+const (
+	DatastoreSQLite       DatastoreKind = "sqlite"        // kine over <data-dir>/server/db/state.db
+	DatastoreEtcd         DatastoreKind = "etcd"          // embedded etcd (--cluster-init, or --server)
+	DatastoreKine         DatastoreKind = "kine"          // kine over external PostgreSQL/MySQL
+	DatastoreExternalEtcd DatastoreKind = "external-etcd" // an etcd cluster of the user's
+)

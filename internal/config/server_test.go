@@ -80,10 +80,17 @@ func TestDatastoreAndJoinFlags(t *testing.T) {
 		want string // error prefix; "" for success
 	}{
 		{[]string{pg}, ""},
-		{[]string{"--datastore-endpoint=https://etcd:2379"}, "--datastore-endpoint"},
+		{[]string{"--datastore-endpoint=http://etcd:2379"}, "--datastore-endpoint: etcd without TLS"},
+		{[]string{"--datastore-endpoint=https://etcd:2379,ftp://x"}, "--datastore-endpoint"},
+		{[]string{"--datastore-endpoint=https://etcd:2379", "--datastore-cafile=/nonexistent"}, "--datastore-cafile"},
+		{[]string{"--datastore-endpoint=https://etcd:2379", "--datastore-certfile=/etc/hostname"}, "--datastore-certfile and --datastore-keyfile"},
+		{[]string{"--datastore-endpoint=https://etcd:2379,https://etcd2:2379"}, ""},
+		{[]string{pg, "--datastore-cafile=/etc/hostname"}, "--datastore-cafile/certfile/keyfile"},
+		{[]string{pg, "--cluster-init"}, "--cluster-init"},
+		{[]string{"--cluster-init"}, ""},
 		{[]string{pg, "--cluster-reset", "--cluster-reset-restore-path=/etc/hostname"}, "--cluster-reset"},
 		{[]string{"--server=https://10.0.0.1:6443"}, "--server: needs --token"},
-		{[]string{"--server=https://10.0.0.1:6443", "--token=x"}, "--server: a second server needs"},
+		{[]string{"--server=https://10.0.0.1:6443", "--token=x"}, ""},
 		{[]string{"--server=http://10.0.0.1:6443", "--token=x", pg}, "--server"},
 		{[]string{"--server=https://10.0.0.1:6443", "--token=x", pg}, ""},
 		{[]string{"--cluster-reset"}, "--cluster-reset"},
@@ -94,7 +101,9 @@ func TestDatastoreAndJoinFlags(t *testing.T) {
 			if err != nil {
 				t.Errorf("%v: %v", tc.args, err)
 			} else if s.DatastoreEndpoint != "" && !s.DisableSnapshots {
-				t.Errorf("%v: SQLite snapshots scheduled on an external datastore", tc.args)
+				t.Errorf("%v: snapshots scheduled on an external datastore", tc.args)
+			} else if want := wantKind(tc.args); s.Datastore != want {
+				t.Errorf("%v: datastore %s, want %s", tc.args, s.Datastore, want)
 			}
 			continue
 		}
@@ -102,4 +111,18 @@ func TestDatastoreAndJoinFlags(t *testing.T) {
 			t.Errorf("%v: err = %v, want prefix %q", tc.args, err, tc.want)
 		}
 	}
+}
+
+// wantKind is the datastore a successful flag set selects.
+func wantKind(args []string) DatastoreKind {
+	all := strings.Join(args, " ")
+	switch {
+	case strings.Contains(all, "postgres://"):
+		return DatastoreKine
+	case strings.Contains(all, "https://etcd"):
+		return DatastoreExternalEtcd
+	case strings.Contains(all, "--cluster-init"), strings.Contains(all, "--server="):
+		return DatastoreEtcd
+	}
+	return DatastoreSQLite
 }

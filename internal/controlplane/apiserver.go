@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/klog/v2"
@@ -24,6 +25,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/atomicfile"
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/datastore"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
 
@@ -64,7 +66,7 @@ type APIServer struct {
 var _ lifecycle.Component = (*APIServer)(nil)
 
 // NewAPIServer builds the apiserver's argv from the config.
-func NewAPIServer(cfg *config.Server, c *certs.Server, etcdEndpoint string, admin *rest.Config) *APIServer {
+func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, admin *rest.Config) *APIServer {
 	authPath := filepath.Join(cfg.Paths.EtcDir, "authentication-config.yaml")
 	egressPath := filepath.Join(cfg.Paths.EtcDir, "egress-selector.yaml")
 	issuer := "https://kubernetes.default.svc." + cfg.ClusterDomain
@@ -72,7 +74,7 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, etcdEndpoint string, admi
 		"advertise-address":        cfg.AdvertiseAddress,
 		"bind-address":             cfg.BindAddress,
 		"secure-port":              strconv.Itoa(cfg.APIServerPort),
-		"etcd-servers":             etcdEndpoint,
+		"etcd-servers":             strings.Join(store.Endpoints, ","),
 		"service-cluster-ip-range": cfg.ServiceCIDR,
 		"authorization-mode":       "Node,RBAC",
 		"enable-admission-plugins": "NodeRestriction",
@@ -104,6 +106,11 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, etcdEndpoint string, admi
 		// Connections to nodes, pods and services (logs, exec, aggregated
 		// APIs) go through the supervisor, which uses an agent's tunnel.
 		"egress-selector-config-file": egressPath,
+	}
+	for flag, file := range map[string]string{"etcd-cafile": store.CAFile, "etcd-certfile": store.CertFile, "etcd-keyfile": store.KeyFile} {
+		if file != "" {
+			args[flag] = file
+		}
 	}
 	if _, err := os.Stat(cfg.Paths.Encryption); err == nil {
 		// Once written (--secrets-encryption), the file is the state:

@@ -141,7 +141,7 @@ const leaderElectGates = "ControllerManagerReleaseLeaderElectionLockOnExit=true"
 
 // leaderElect is "true" only when servers may share the datastore.
 func leaderElect(cfg *config.Server) string {
-	if cfg.DatastoreEndpoint != "" {
+	if cfg.Datastore != config.DatastoreSQLite {
 		return "true"
 	}
 	return "false"

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/datastore"
 	"github.com/shoal-dev/shoal/internal/config"
 )
 
@@ -32,7 +33,7 @@ func TestArgvParsesWithUpstreamFlags(t *testing.T) {
 	cfg := testConfig(t, "--kube-apiserver-arg=v=3", "--kube-controller-manager-arg=node-monitor-grace-period=20s",
 		"--kube-scheduler-arg=leader-elect=true")
 	c := certs.Layout(cfg.Paths)
-	api := NewAPIServer(cfg, c, "unix:///tmp/kine.sock", nil)
+	api := NewAPIServer(cfg, c, datastore.Client{Endpoints: []string{"https://127.0.0.1:2379"}, CAFile: "/ca", CertFile: "/c", KeyFile: "/k"}, nil)
 	kcm := NewControllerManager(cfg, c, nil)
 	sched := NewScheduler(cfg)
 	tests := []struct {
@@ -59,7 +60,7 @@ func TestArgvParsesWithUpstreamFlags(t *testing.T) {
 
 func TestAPIServerArgsAreSecureByDefault(t *testing.T) {
 	cfg := testConfig(t)
-	argv := strings.Join(NewAPIServer(cfg, certs.Layout(cfg.Paths), "unix:///x", nil).Argv(), " ")
+	argv := strings.Join(NewAPIServer(cfg, certs.Layout(cfg.Paths), datastore.Client{Endpoints: []string{"unix:///x"}}, nil).Argv(), " ")
 	for _, want := range []string{"--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
 		"--authentication-config=", "--client-ca-file=", "--service-cluster-ip-range=10.43.0.0/16", "--advertise-address=192.0.2.10"} {
 		if !strings.Contains(argv, want) {

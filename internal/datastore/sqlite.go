@@ -50,6 +50,9 @@ func (s *SQLite) Name() string { return "datastore" }
 // Endpoint is the etcd URL the apiserver uses.
 func (s *SQLite) Endpoint() string { return "unix://" + s.Socket }
 
+// Client is how kube-apiserver reaches kine: the unix socket.
+func (s *SQLite) Client() Client { return Client{Endpoints: []string{s.Endpoint()}} }
+
 // NewExternal is kine over an external database; endpoint is a
 // --datastore-endpoint (postgres://…, mysql://…).
 func NewExternal(endpoint, socket string) *SQLite {

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"net"
@@ -48,7 +50,7 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		return err
 	}
 	defer unlock()
-	if cfg.ClusterReset {
+	if cfg.ClusterReset && cfg.Datastore == config.DatastoreSQLite {
 		if err := snapshot.Restore(ctx, cfg.Paths.DBFile, cfg.RestorePath); err != nil {
 			return err
 		}
@@ -92,16 +94,13 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds := datastore.NewSQLite(cfg.Paths.DBFile, cfg.Paths.KineSocket)
-	if cfg.DatastoreEndpoint != "" {
-		ds = datastore.NewExternal(cfg.DatastoreEndpoint, cfg.Paths.KineSocket)
-	}
+	ds := newDatastore(cfg, c, report)
 	components := []lifecycle.Component{
 		ds,
 		// First, so a busy port fails start-up at once and the egress
 		// socket exists before kube-apiserver dials through it.
 		sup,
-		controlplane.NewAPIServer(cfg, c, ds.Endpoint(), admin),
+		controlplane.NewAPIServer(cfg, c, ds.Client(), admin),
 		controlplane.NewScheduler(cfg),
 		controlplane.NewControllerManager(cfg, c, admin),
 		controlplane.NewRBAC(admin),
@@ -112,7 +111,7 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		return err
 	}
 	components = append(components, controllers...)
-	if !cfg.DisableSnapshots {
+	if !cfg.DisableSnapshots && cfg.Datastore == config.DatastoreSQLite {
 		components = append(components, &snapshot.Scheduler{DBFile: cfg.Paths.DBFile, Dir: cfg.SnapshotDir,
 			Node: cfg.NodeNameOrHost(), Spec: cfg.SnapshotCron, Retention: cfg.SnapshotRetention, Report: report})
 	}
@@ -144,6 +143,43 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	})
 }
 
+// store is a datastore component and how kube-apiserver reaches it.
+type store interface {
+	lifecycle.Component
+	Client() datastore.Client
+}
+
+// newDatastore builds the datastore cfg.Datastore names.
+func newDatastore(cfg *config.Server, c *certs.Server, report func(string, ...any)) store {
+	switch cfg.Datastore {
+	case config.DatastoreEtcd:
+		return &datastore.Etcd{Member: etcdMemberName(cfg), Dir: cfg.Paths.EtcdDir, AdvertiseIP: cfg.AdvertiseAddress,
+			TLS: etcdTLS(c), Join: cfg.JoinServer, ForceNewCluster: cfg.ClusterReset, Report: report}
+	case config.DatastoreKine:
+		return datastore.NewExternal(cfg.DatastoreEndpoint, cfg.Paths.KineSocket)
+	case config.DatastoreExternalEtcd:
+		return &datastore.Remote{To: datastore.Client{Endpoints: strings.Split(cfg.DatastoreEndpoint, ","),
+			CAFile: cfg.DatastoreCAFile, CertFile: cfg.DatastoreCertFile, KeyFile: cfg.DatastoreKeyFile}}
+	default:
+		return datastore.NewSQLite(cfg.Paths.DBFile, cfg.Paths.KineSocket)
+	}
+}
+
+// etcdMemberName is unique per server even where servers share a host
+// name: the name and a hash of the advertise address.
+func etcdMemberName(cfg *config.Server) string {
+	sum := sha256.Sum256([]byte(cfg.AdvertiseAddress))
+	return cfg.NodeNameOrHost() + "-" + hex.EncodeToString(sum[:4])
+}
+
+func etcdTLS(c *certs.Server) datastore.EtcdTLS {
+	return datastore.EtcdTLS{
+		ServerCA: c.EtcdServerCA.Cert, ServingCert: c.EtcdServing.Cert, ServingKey: c.EtcdServing.Key,
+		PeerCA: c.EtcdPeerCA.Cert, PeerCert: c.EtcdPeer.Cert, PeerKey: c.EtcdPeer.Key,
+		ClientCert: c.EtcdClient.Cert, ClientKey: c.EtcdClient.Key,
+	}
+}
+
 // joinCluster fetches the cluster's CAs, keys and token from --server the
 // first time this server starts (it then issues its own certificates from
 // those CAs, on the shared datastore).
@@ -171,7 +207,8 @@ func joinCluster(ctx context.Context, cfg *config.Server, report func(string, ..
 func bootstrapFiles(cfg *config.Server, c *certs.Server) map[string]string {
 	out := map[string]string{}
 	for _, abs := range []string{c.ServerCA.Cert, c.ServerCA.Key, c.ClientCA.Cert, c.ClientCA.Key,
-		c.RequestHeaderCA.Cert, c.RequestHeaderCA.Key, c.ServiceAccountKey, cfg.Paths.Encryption, cfg.Paths.TokenFile} {
+		c.RequestHeaderCA.Cert, c.RequestHeaderCA.Key, c.ServiceAccountKey,
+		c.EtcdServerCA.Cert, c.EtcdServerCA.Key, c.EtcdPeerCA.Cert, c.EtcdPeerCA.Key, cfg.Paths.Encryption, cfg.Paths.TokenFile} {
 		if rel, err := filepath.Rel(cfg.DataDir, abs); err == nil {
 			out[rel] = abs
 		}

@@ -292,8 +292,9 @@ func assertMode(t *testing.T, path string, want os.FileMode) {
 	}
 }
 
-// TestKill9KeepsAcknowledgedObjects: a server killed with SIGKILL restarts
-// on the same data dir with every object it acknowledged.
+// TestKill9KeepsAcknowledgedObjects: a server killed with SIGKILL while a
+// client writes 1,000 ConfigMaps restarts on the same data dir with every
+// object it acknowledged.
 func TestKill9KeepsAcknowledgedObjects(t *testing.T) {
 	dir := t.TempDir()
 	port := freePort(t)
@@ -301,8 +302,12 @@ func TestKill9KeepsAcknowledgedObjects(t *testing.T) {
 		"--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"), "--disable-agent"}
 	s := startServer(t, dir, port, args...)
 	s.waitReady(2 * time.Minute)
-	for i := 0; i < 20; i++ {
-		s.mustKubectl(33, "", "create", "configmap", fmt.Sprintf("acked-%d", i), "--from-literal=i="+fmt.Sprint(i))
+	cs := clientFor(t, s, "")
+	w := writeConfigMaps(t, cs, "acked", 1000)
+	select {
+	case <-w.after(300):
+	case <-time.After(3 * time.Minute):
+		t.Fatal("300 writes not acknowledged")
 	}
 	if err := s.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -310,11 +315,12 @@ func TestKill9KeepsAcknowledgedObjects(t *testing.T) {
 	<-s.exited
 	s2 := startServer(t, dir, port, args...)
 	s2.waitReady(2 * time.Minute)
-	out := s2.mustKubectl(33, "", "get", "configmaps", "-o", "name")
-	for i := 0; i < 20; i++ {
-		if !strings.Contains(out, fmt.Sprintf("configmap/acked-%d\n", i)) {
-			t.Errorf("configmap acked-%d lost after kill -9", i)
-		}
+	acked := w.wait(t)
+	if len(acked) < 300 {
+		t.Fatalf("only %d writes acknowledged", len(acked))
+	}
+	if lost := missing(t, cs, "acked", acked); len(lost) > 0 {
+		t.Errorf("%d acknowledged writes lost after kill -9: %v", len(lost), lost)
 	}
 }
 
