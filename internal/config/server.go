@@ -47,7 +47,7 @@ type Server struct {
 	DatastoreCAFile   string // external etcd: CA of its serving certificate
 	DatastoreCertFile string // external etcd: client certificate
 	DatastoreKeyFile  string
-	ClusterInit       bool // start a new embedded etcd cluster
+	ClusterInit       bool   // start a new embedded etcd cluster
 	JoinServer        string // --server: an existing server whose cluster this one joins
 	SnapshotDir       string // default <data-dir>/server/db/snapshots
 	SnapshotCron      string

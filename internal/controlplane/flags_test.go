@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/shoal-dev/shoal/internal/certs"
-	"github.com/shoal-dev/shoal/internal/datastore"
 	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/datastore"
 )
 
 func testConfig(t *testing.T, args ...string) *config.Server {
