@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/server"
 	"github.com/shoal-dev/shoal/internal/snapshot"
 )
 
@@ -26,7 +27,7 @@ func newSnapshotCommand() *cobra.Command {
 	var name string
 	save := &cobra.Command{Use: "save", Short: "Take a consistent snapshot now (the server may be running)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path, err := snapshot.Save(cmd.Context(), config.NewPaths(dataDir).DBFile, snapDir(), name, time.Now())
+			path, err := snapshot.Save(cmd.Context(), server.SnapshotSource(dataDir), snapDir(), name, time.Now())
 			if err != nil {
 				return err
 			}

@@ -21,18 +21,28 @@ type Client struct {
 	CAFile, CertFile, KeyFile string // for https:// endpoints
 }
 
-// NewEtcdClient dials c; TLS when the endpoints are https://.
-func NewEtcdClient(ctx context.Context, c Client) (*clientv3.Client, error) {
+// Config is the etcd client configuration for c; TLS when the endpoints
+// are https://.
+func (c Client) Config(ctx context.Context) (clientv3.Config, error) {
 	var tlsCfg *tls.Config
 	if len(c.Endpoints) > 0 && strings.HasPrefix(c.Endpoints[0], "https://") {
 		info := transport.TLSInfo{CertFile: c.CertFile, KeyFile: c.KeyFile, TrustedCAFile: c.CAFile}
 		var err error
 		if tlsCfg, err = info.ClientConfig(); err != nil {
-			return nil, fmt.Errorf("etcd client TLS: %w", err)
+			return clientv3.Config{}, fmt.Errorf("etcd client TLS: %w", err)
 		}
 	}
-	cli, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints, TLS: tlsCfg, DialTimeout: 5 * time.Second,
-		Context: ctx, Logger: zap.NewNop()})
+	return clientv3.Config{Endpoints: c.Endpoints, TLS: tlsCfg, DialTimeout: 5 * time.Second,
+		Context: ctx, Logger: zap.NewNop()}, nil
+}
+
+// NewEtcdClient dials c.
+func NewEtcdClient(ctx context.Context, c Client) (*clientv3.Client, error) {
+	cfg, err := c.Config(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cli, err := clientv3.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("etcd client for %s: %w", strings.Join(c.Endpoints, ","), err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/addons/helm"
 	"github.com/shoal-dev/shoal/internal/addons/localpath"
 	"github.com/shoal-dev/shoal/internal/addons/servicelb"
+	"github.com/shoal-dev/shoal/internal/bootstrap"
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/controlplane"
@@ -50,12 +51,8 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		return err
 	}
 	defer unlock()
-	if cfg.ClusterReset && cfg.Datastore == config.DatastoreSQLite {
-		if err := snapshot.Restore(ctx, cfg.Paths.DBFile, cfg.RestorePath); err != nil {
-			return err
-		}
-		report("datastore restored from %s; restart without --cluster-reset", cfg.RestorePath)
-		return nil
+	if cfg.ClusterReset {
+		return clusterReset(ctx, cfg, report)
 	}
 
 	if err := joinCluster(ctx, cfg, report); err != nil {
@@ -90,13 +87,23 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	if len(written) > 0 {
 		report("addon manifests written to %s: %s", cfg.Paths.Manifests, strings.Join(written, ", "))
 	}
-	sup, err := newSupervisor(cfg, c, admin, report)
+	caPEM, err := os.ReadFile(c.ServerCA.Cert)
+	if err != nil {
+		return err
+	}
+	tok, err := token.EnsureServer(cfg.Paths.TokenFile, cfg.Token, caPEM)
+	if err != nil {
+		return err
+	}
+	sup, err := newSupervisor(cfg, c, tok, admin, report)
 	if err != nil {
 		return err
 	}
 	ds := newDatastore(cfg, c, report)
 	components := []lifecycle.Component{
 		ds,
+		// Sealed with the token, so that snapshots carry the cluster's CAs.
+		&bootstrap.Store{Datastore: ds.Client(), Credential: tok.Credential, Files: bootstrapFiles(cfg, c)},
 		// First, so a busy port fails start-up at once and the egress
 		// socket exists before kube-apiserver dials through it.
 		sup,
@@ -111,8 +118,13 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		return err
 	}
 	components = append(components, controllers...)
-	if !cfg.DisableSnapshots && cfg.Datastore == config.DatastoreSQLite {
-		components = append(components, &snapshot.Scheduler{DBFile: cfg.Paths.DBFile, Dir: cfg.SnapshotDir,
+	if !cfg.DisableSnapshots {
+		src := snapshot.Source{DBFile: cfg.Paths.DBFile}
+		if cfg.Datastore == config.DatastoreEtcd {
+			c := ds.Client()
+			src = snapshot.Source{Etcd: &c}
+		}
+		components = append(components, &snapshot.Scheduler{Source: src, Dir: cfg.SnapshotDir,
 			Node: cfg.NodeNameOrHost(), Spec: cfg.SnapshotCron, Retention: cfg.SnapshotRetention, Report: report})
 	}
 	var stack *node.Stack
@@ -154,7 +166,7 @@ func newDatastore(cfg *config.Server, c *certs.Server, report func(string, ...an
 	switch cfg.Datastore {
 	case config.DatastoreEtcd:
 		return &datastore.Etcd{Member: etcdMemberName(cfg), Dir: cfg.Paths.EtcdDir, AdvertiseIP: cfg.AdvertiseAddress,
-			TLS: etcdTLS(c), Join: cfg.JoinServer, ForceNewCluster: cfg.ClusterReset, Report: report}
+			TLS: etcdTLS(c), Join: cfg.JoinServer, Report: report}
 	case config.DatastoreKine:
 		return datastore.NewExternal(cfg.DatastoreEndpoint, cfg.Paths.KineSocket)
 	case config.DatastoreExternalEtcd:
@@ -218,15 +230,7 @@ func bootstrapFiles(cfg *config.Server, c *certs.Server) map[string]string {
 
 // newSupervisor settles the server token (written to server/token) and
 // builds the public port's server.
-func newSupervisor(cfg *config.Server, c *certs.Server, admin *rest.Config, report func(string, ...any)) (*supervisor.Supervisor, error) {
-	caPEM, err := os.ReadFile(c.ServerCA.Cert)
-	if err != nil {
-		return nil, err
-	}
-	tok, err := token.EnsureServer(cfg.Paths.TokenFile, cfg.Token, caPEM)
-	if err != nil {
-		return nil, err
-	}
+func newSupervisor(cfg *config.Server, c *certs.Server, tok token.Token, admin *rest.Config, report func(string, ...any)) (*supervisor.Supervisor, error) {
 	client, err := kubernetes.NewForConfig(admin)
 	if err != nil {
 		return nil, err

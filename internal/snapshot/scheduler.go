@@ -17,10 +17,11 @@ const ScheduledPrefix = "etcd-snapshot"
 // Scheduler takes snapshots on a cron schedule and keeps the newest
 // Retention of them.
 type Scheduler struct {
-	DBFile, Dir, Node string
-	Spec              string
-	Retention         int
-	Report            func(string, ...any)
+	Source    Source
+	Dir, Node string
+	Spec      string
+	Retention int
+	Report    func(string, ...any)
 
 	cron *cron.Cron
 	done chan struct{}
@@ -52,7 +53,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 }
 
 func (s *Scheduler) take(ctx context.Context) {
-	path, err := Save(ctx, s.DBFile, s.Dir, ScheduledPrefix+"-"+s.Node, time.Now())
+	path, err := Save(ctx, s.Source, s.Dir, ScheduledPrefix+"-"+s.Node, time.Now())
 	if err != nil {
 		s.Report("scheduled snapshot failed: %v", err)
 		return

@@ -23,9 +23,9 @@ type Info struct {
 	Created time.Time
 }
 
-// Save writes a consistent copy of dbFile to dir/name (name gets the
-// Unix time appended) and returns its path.
-func Save(ctx context.Context, dbFile, dir, name string, now time.Time) (string, error) {
+// saveSQLite writes a consistent copy of dbFile to dir/name (name gets
+// the Unix time appended) and returns its path.
+func saveSQLite(ctx context.Context, dbFile, dir, name string, now time.Time) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", err
 	}
@@ -112,6 +112,11 @@ func Prune(dir, prefix string, keep int) ([]string, error) {
 // Restore replaces dbFile (kine must not be running) with a copy of
 // from, moving kine's revision counter past the replaced database's.
 func Restore(ctx context.Context, dbFile, from string) error {
+	if kind, err := Kind(from); err != nil {
+		return fmt.Errorf("--cluster-reset-restore-path: %w", err)
+	} else if kind != "sqlite" {
+		return fmt.Errorf("--cluster-reset-restore-path %s: an etcd snapshot, and this server runs SQLite (add --cluster-init to restore it into embedded etcd)", from)
+	}
 	snapRev, err := maxRevision(ctx, from)
 	if err != nil {
 		return fmt.Errorf("--cluster-reset-restore-path %s: not a shoal datastore snapshot (%w)", from, err)

@@ -33,7 +33,7 @@ func TestSaveListPruneRestore(t *testing.T) {
 	if err := Restore(ctx, dbFile, filepath.Join(dir, "nothing")); err == nil {
 		t.Error("restoring a missing snapshot succeeded")
 	}
-	if _, err := Save(ctx, dbFile, snaps, "on-demand", time.Now()); err == nil {
+	if _, err := Save(ctx, Source{DBFile: dbFile}, snaps, "on-demand", time.Now()); err == nil {
 		t.Error("a snapshot of a missing datastore succeeded")
 	}
 	if err := Restore(ctx, dbFile, filepath.Join(dir, "x")); err == nil {
@@ -54,13 +54,13 @@ func TestSaveListPruneRestore(t *testing.T) {
 	}
 	kineDB2(3)
 	base := time.Now()
-	first, err := Save(ctx, dbFile, snaps, "on-demand", base)
+	first, err := Save(ctx, Source{DBFile: dbFile}, snaps, "on-demand", base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	kineDB2(7) // revisions 4..10 after the snapshot
 	for i := 1; i <= 3; i++ {
-		if _, err := Save(ctx, dbFile, snaps, "scheduled", base.Add(time.Duration(i)*time.Second)); err != nil {
+		if _, err := Save(ctx, Source{DBFile: dbFile}, snaps, "scheduled", base.Add(time.Duration(i)*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -25,10 +25,7 @@ func EnsureServer(path, given string, caBundle []byte) (Token, error) {
 		if t.CAHash != "" && t.CAHash != hash {
 			return Token{}, fmt.Errorf("--token: pins CA %s…, but this server's CA is %s…", t.CAHash[:12], hash[:12])
 		}
-		cred = t.Credential
-		if !strings.Contains(cred, ":") {
-			cred = ServerUser + ":" + cred
-		}
+		cred = serverCredential(t)
 	default:
 		b, err := os.ReadFile(path)
 		switch {
@@ -49,4 +46,21 @@ func EnsureServer(path, given string, caBundle []byte) (Token, error) {
 		return t, nil
 	}
 	return t, atomicfile.Write(path, []byte(t.String()+"\n"), 0o600)
+}
+
+// ServerCredential is the server credential a --token value stands for
+// (a bare secret is the server user's).
+func ServerCredential(given string) (string, error) {
+	t, err := Parse(given)
+	if err != nil {
+		return "", fmt.Errorf("--token: %w", err)
+	}
+	return serverCredential(t), nil
+}
+
+func serverCredential(t Token) string {
+	if !strings.Contains(t.Credential, ":") {
+		return ServerUser + ":" + t.Credential
+	}
+	return t.Credential
 }

@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,48 +13,86 @@ import (
 
 // TestSnapshotRestore: a snapshot taken online, a namespace deleted, the
 // snapshot restored with --cluster-reset: the namespace is back, on the
-// same data dir and on a fresh one.
+// same data dir and on a fresh one (given the token: same CAs, so the old
+// kubeconfig still works). SQLite in this namespace; embedded etcd on a
+// test host.
 func TestSnapshotRestore(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testSnapshotRestore(t, "", freePort(t)) })
+	t.Run("etcd", func(t *testing.T) {
+		l := newLAN(t, "shoal-s", 95)
+		h := l.host(t, "shoal-s1", 2)
+		testSnapshotRestore(t, h.name, 6443, "--cluster-init")
+	})
+}
+
+func testSnapshotRestore(t *testing.T, netns string, port int, extra ...string) {
 	dir := t.TempDir()
-	port := freePort(t)
 	args := func(d string) []string {
-		return []string{"-d", d, "--https-listen-port", fmt.Sprint(port), "--write-kubeconfig", filepath.Join(d, "kubeconfig.yaml"),
-			"--disable-agent", "--disable", "metrics-server"}
+		return append([]string{"-d", d, "--https-listen-port", fmt.Sprint(port), "--write-kubeconfig", filepath.Join(d, "kubeconfig.yaml"),
+			"--disable-agent", "--disable", "metrics-server,coredns,ingress,servicelb,local-storage"}, extra...)
 	}
-	s := startServer(t, dir, port, args(dir)...)
-	s.waitReady(2 * time.Minute)
+	shoal := func(args ...string) (string, error) {
+		cmd := exec.Command(shoalBin(t), args...)
+		if netns != "" {
+			cmd = exec.Command("nsenter", append([]string{"--net=/var/run/netns/" + netns, shoalBin(t)}, args...)...)
+		}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	s := startServerIn(t, netns, dir, port, args(dir)...)
+	s.waitReady(3 * time.Minute)
 	s.mustKubectl(33, "", "create", "namespace", "keep-me")
 	s.mustKubectl(33, "", "-n", "keep-me", "create", "configmap", "note", "--from-literal=text=restored")
 
-	out, err := exec.Command(shoalBin(t), "etcd-snapshot", "save", "-d", dir).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "snapshot saved: ") {
+	out, err := shoal("etcd-snapshot", "save", "-d", dir)
+	if err != nil || !strings.Contains(out, "snapshot saved: ") {
 		t.Fatalf("save: %v\n%s", err, out)
 	}
-	snap := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(string(out)), "snapshot saved: "))
-	if ls, _ := exec.Command(shoalBin(t), "etcd-snapshot", "ls", "-d", dir).CombinedOutput(); !strings.Contains(string(ls), filepath.Base(snap)) {
+	snap := strings.TrimSpace(out[strings.Index(out, "snapshot saved: ")+len("snapshot saved: "):])
+	if ls, _ := shoal("etcd-snapshot", "ls", "-d", dir); !strings.Contains(ls, filepath.Base(snap)) {
 		t.Errorf("ls does not show %s:\n%s", snap, ls)
 	}
 	s.mustKubectl(33, "", "delete", "namespace", "keep-me", "--wait=true", "--timeout=60s")
 	if err := s.stop(60 * time.Second); err != nil {
 		t.Fatal(err)
 	}
+	tok, err := os.ReadFile(filepath.Join(dir, "server", "token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldKubeconfig := s.kubeconfig
 
-	restoreInto := func(d string) {
-		out, err := exec.Command(shoalBin(t), append([]string{"server", "--cluster-reset", "--cluster-reset-restore-path", snap}, args(d)...)...).CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "restart without --cluster-reset") {
+	restoreInto := func(d string, more ...string) *server {
+		out, err := shoal(append(append([]string{"server", "--cluster-reset", "--cluster-reset-restore-path", snap}, args(d)...), more...)...)
+		if err != nil || !strings.Contains(out, "restart without --cluster-reset") {
 			t.Fatalf("restore into %s: %v\n%s", d, err, out)
 		}
-		s := startServer(t, d, port, args(d)...)
-		s.waitReady(2 * time.Minute)
+		s := startServerIn(t, netns, d, port, args(d)...)
+		s.waitReady(3 * time.Minute)
 		if got := s.mustKubectl(33, "", "-n", "keep-me", "get", "configmap", "note", "-o", "jsonpath={.data.text}"); got != "restored" {
 			t.Errorf("after restore into %s the ConfigMap reads %q", d, got)
 		}
 		// New writes work: revisions continue after the restored ones.
 		s.mustKubectl(33, "", "-n", "keep-me", "create", "configmap", "after-restore")
-		if err := s.stop(60 * time.Second); err != nil {
-			t.Fatal(err)
-		}
+		return s
 	}
-	restoreInto(dir)
-	restoreInto(t.TempDir()) // a fresh machine: new certificates, the cluster's objects
+	if err := restoreInto(dir).stop(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+
+	fresh := t.TempDir()
+	if out, err := shoal(append([]string{"server", "--cluster-reset", "--cluster-reset-restore-path", snap}, args(fresh)...)...); err == nil ||
+		!strings.Contains(out, "give --token") {
+		t.Errorf("restore onto a fresh data dir without --token: %v\n%s", err, out)
+	}
+	s = restoreInto(fresh, "--token", strings.TrimSpace(string(tok)))
+	ca1, _ := os.ReadFile(filepath.Join(dir, "server", "tls", "server-ca.crt"))
+	ca2, _ := os.ReadFile(filepath.Join(fresh, "server", "tls", "server-ca.crt"))
+	if len(ca1) == 0 || !bytes.Equal(ca1, ca2) {
+		t.Errorf("the fresh machine has another server CA than the cluster's")
+	}
+	s.kubeconfig = oldKubeconfig // issued by the original server
+	if got := s.mustKubectl(33, "", "-n", "keep-me", "get", "configmap", "note", "-o", "name"); strings.TrimSpace(got) != "configmap/note" {
+		t.Errorf("the original kubeconfig on the restored machine: %q", got)
+	}
 }
