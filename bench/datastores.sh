@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Compares the datastores side by side in one run: `shoal server
-# --disable-agent` on SQLite (kine), then on PostgreSQL (Debian's 15,
-# started here as the postgres user), each driven by bench/datastore:
-# ConfigMap create p50/p99 and write→watch-event p50/p99.
-# (Embedded etcd is not built yet.)
+# --disable-agent` on SQLite (kine), on embedded etcd (--cluster-init, one
+# member), then on PostgreSQL (Debian's 15, started here as
+# the postgres user), each driven by bench/datastore: ConfigMap create
+# p50/p99 and write→watch-event p50/p99.
 # Usage: bench/datastores.sh [N]   (needs root; `make build test-deps` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +36,7 @@ measure() {
 }
 
 measure sqlite
+measure etcd --cluster-init
 
 pgdir=$(mktemp -d /tmp/shoal-bench-pg.XXXXXX)
 chown postgres "$pgdir"
