@@ -71,6 +71,33 @@ func newCertificateCommand() *cobra.Command {
 		},
 	}
 	rotate.Flags().StringSliceVar(&services, "service", nil, "Only certificates whose file name contains this (e.g. kubelet, admin); repeatable")
-	cmd.AddCommand(check, rotate)
+	rotateCA := &cobra.Command{
+		Use:   "rotate-ca",
+		Short: "Replace the cluster's CAs with new ones cross-signed by the old (joined agents keep working); the server must be stopped",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p := config.NewPaths(dataDir)
+			release, err := flock.Acquire(p.ServerDir, "--data-dir", "a running shoal server (stop it first)")
+			if err != nil {
+				return err
+			}
+			defer release()
+			backup := filepath.Join(dataDir, "tls-backup", time.Now().UTC().Format("20060102T150405Z"))
+			rotated, err := certs.RotateCAs(certs.Layout(p), backup, time.Now())
+			for _, r := range rotated {
+				fmt.Fprintf(cmd.OutOrStdout(), "rotated %s\n", r)
+			}
+			if err != nil {
+				return err
+			}
+			if len(rotated) == 0 {
+				return fmt.Errorf("--data-dir %s: no server CAs (is this a server's data dir?)", dataDir)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "old CAs saved in %s; start the server: it re-issues every certificate, "+
+				"joined agents keep working, new agents need the new token from %s\n", backup, p.TokenFile)
+			return nil
+		},
+	}
+	cmd.AddCommand(check, rotate, rotateCA)
 	return cmd
 }

@@ -23,19 +23,22 @@ func LoadOrCreateKey(path string) (crypto.Signer, error) {
 	if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	k, err := newKey()
 	if err != nil {
 		return nil, fmt.Errorf("generate key %s: %w", path, err)
 	}
+	return k, writeKey(path, k)
+}
+
+func newKey() (*ecdsa.PrivateKey, error) { return ecdsa.GenerateKey(elliptic.P256(), rand.Reader) }
+
+// writeKey stores k as PEM, 0600, atomically.
+func writeKey(path string, k *ecdsa.PrivateKey) error {
 	der, err := x509.MarshalECPrivateKey(k)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	data := pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
-	if err := atomicfile.Write(path, data, 0o600); err != nil {
-		return nil, err
-	}
-	return k, nil
+	return atomicfile.Write(path, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600)
 }
 
 // LoadKey reads a PEM private key (EC, PKCS#8 or PKCS#1).

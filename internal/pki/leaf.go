@@ -82,7 +82,8 @@ func Sign(ca *CA, want Leaf, pub any, now time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(EncodeCert(cert), EncodeCert(ca.Cert)...), nil
+	chain := append(EncodeCert(cert), EncodeCert(ca.Cert)...)
+	return append(chain, ca.Cross...), nil
 }
 
 // Good reports whether the certificate at certPath, for the key pub, can

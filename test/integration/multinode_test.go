@@ -263,6 +263,29 @@ func TestMultiNodeHostGW(t *testing.T) {
 		return err == nil && strings.Contains(out, "listening"), out
 	})
 
+	// Rotating the CAs: the new ones are cross-signed by the old, so the
+	// joined agent keeps working, and restarts with its old token.
+	if err := s.stop(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if out := sh.shoal(t, "certificate", "rotate-ca", "-d", dir); !strings.Contains(out, "rotated "+filepath.Join(dir, "server", "tls", "server-ca.crt")) {
+		t.Errorf("rotate-ca:\n%s", out)
+	}
+	s = startServerIn(t, sh.name, dir, 6443, serverArgs...)
+	s.waitLine("node "+sh.name+" Ready", 2*time.Minute)
+	eventually(t, 60*time.Second, "the agent's pod logs after CA rotation", func() (bool, string) {
+		out, err := s.kubectl(33, "", "logs", podsOn[a.h.name][0])
+		return err == nil && strings.Contains(out, "listening"), out
+	})
+	if err := ag.stop(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	ag = a.start(t, "https://"+sh.ip+":6443", strings.TrimSpace(string(b)), "--flannel-backend", "host-gw")
+	ag.waitLine("node "+a.h.name+" Ready", 2*time.Minute)
+	if !strings.Contains(ag.out.String()+ag.errOut.String(), "CA was rotated") {
+		t.Errorf("the agent did not say it trusted the rotated CA:\n%s", ag.out.String())
+	}
+
 	// Deleting the Node frees its name for a replacement agent.
 	if err := ag.stop(60 * time.Second); err != nil {
 		t.Fatal(err)
