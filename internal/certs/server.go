@@ -1,12 +1,14 @@
 package certs
 
 import (
+	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/shoal-dev/shoal/internal/atomicfile"
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/pki"
 )
@@ -31,6 +33,11 @@ type Server struct {
 	EtcdPeer    Pair // etcd ↔ etcd (server and client usage)
 
 	ServiceAccountKey string
+
+	// The CAs' own certificates alone, for kube-controller-manager's
+	// signers (which refuse a bundle; after rotate-ca the CA files are
+	// bundles new + old).
+	ServerCASigning, ClientCASigning string
 }
 
 // Layout names the files without creating them.
@@ -52,6 +59,8 @@ func Layout(p config.Paths) *Server {
 		EtcdClient:        Pair{p.TLS("etcd/client.crt"), p.TLS("etcd/client.key")},
 		EtcdPeer:          Pair{p.TLS("etcd/peer-server-client.crt"), p.TLS("etcd/peer-server-client.key")},
 		ServiceAccountKey: p.TLS("service.key"),
+		ServerCASigning:   p.TLS("signing/server-ca.crt"),
+		ClientCASigning:   p.TLS("signing/client-ca.crt"),
 	}
 }
 
@@ -84,6 +93,11 @@ func Ensure(cfg *config.Server, now time.Time) (*Server, int, error) {
 	}
 	if _, err := pki.LoadOrCreateKey(s.ServiceAccountKey); err != nil {
 		return nil, 0, err
+	}
+	for path, ca := range map[string]*pki.CA{s.ServerCASigning: serverCA, s.ClientCASigning: clientCA} {
+		if err := writeIfChanged(path, pki.EncodeCert(ca.Cert)); err != nil {
+			return nil, 0, err
+		}
 	}
 	etcdIPs := []net.IP{net.ParseIP("127.0.0.1"), net.IPv6loopback, net.ParseIP(cfg.AdvertiseAddress)}
 	leaves := []leaf{
@@ -146,4 +160,16 @@ func servingLeaf(cfg *config.Server) pki.Leaf {
 		}
 	}
 	return pki.Leaf{CommonName: "kube-apiserver", DNSNames: dns, IPs: ips, Server: true}
+}
+
+// writeIfChanged writes data to path (0644, directories 0700) unless it
+// holds data already.
+func writeIfChanged(path string, data []byte) error {
+	if cur, err := os.ReadFile(path); err == nil && bytes.Equal(cur, data) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return atomicfile.Write(path, data, 0o644)
 }

@@ -60,13 +60,13 @@ func NewControllerManager(cfg *config.Server, c *certs.Server, admin *rest.Confi
 		// Servers sharing an external datastore elect a leader.
 		"leader-elect": leaderElect(cfg),
 
-		"cluster-signing-kube-apiserver-client-cert-file": c.ClientCA.Cert,
+		"cluster-signing-kube-apiserver-client-cert-file": c.ClientCASigning,
 		"cluster-signing-kube-apiserver-client-key-file":  c.ClientCA.Key,
-		"cluster-signing-kubelet-client-cert-file":        c.ClientCA.Cert,
+		"cluster-signing-kubelet-client-cert-file":        c.ClientCASigning,
 		"cluster-signing-kubelet-client-key-file":         c.ClientCA.Key,
-		"cluster-signing-kubelet-serving-cert-file":       c.ServerCA.Cert,
+		"cluster-signing-kubelet-serving-cert-file":       c.ServerCASigning,
 		"cluster-signing-kubelet-serving-key-file":        c.ServerCA.Key,
-		"cluster-signing-legacy-unknown-cert-file":        c.ServerCA.Cert,
+		"cluster-signing-legacy-unknown-cert-file":        c.ServerCASigning,
 		"cluster-signing-legacy-unknown-key-file":         c.ServerCA.Key,
 	}
 	if leaderElect(cfg) == "true" {
