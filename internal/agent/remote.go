@@ -43,16 +43,19 @@ func joined(ctx context.Context, cfg *config.AgentCommand, report func(string, .
 	}
 	opts := join.Options{Server: cfg.Server, Token: tok, NodeName: cfg.NodeName, NodeIP: cfg.NodeIP,
 		TLSDir: cfg.AgentPaths.TLS, EtcDir: cfg.AgentPaths.Etc, Warn: report}
-	res, err := joinWithRetry(ctx, opts, report)
+	res, err := joinWithRetry(ctx, opts, storedServers(cfg.AgentPaths.Etc), report)
 	if err != nil {
 		return nil, nil, err
 	}
-	report("joined %s as node %s", cfg.Server, cfg.NodeName)
+	report("joined %s as node %s", res.Server, cfg.NodeName)
 	u, _ := url.Parse(cfg.Server)
-	// --server first: it answered; the advertised addresses may not be
-	// reachable from behind this node's NAT.
+	// --server first: the advertised addresses may not be reachable from
+	// behind this node's NAT.
 	servers := slices.Compact(append([]string{u.Host}, res.Config.Servers...))
-	lb := loadbalancer.New(LoadBalancerAddr, servers, nil)
+	if err := storeServers(cfg.AgentPaths.Etc)(servers); err != nil {
+		return nil, nil, err
+	}
+	lb := loadbalancer.New(LoadBalancerAddr, servers, storeServers(cfg.AgentPaths.Etc))
 	cluster := res.Config.Cluster
 	cluster.ServerURL = "https://" + LoadBalancerAddr
 	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: res.Certs}, report)
@@ -65,17 +68,28 @@ func joined(ctx context.Context, cfg *config.AgentCommand, report func(string, .
 	}
 	allow := allowLocal(cfg.NodeIP, cfg.NodeName, stack.Client)
 	tun := tunnel.New("wss://"+LoadBalancerAddr+supervisor.PathConnect, tlsCfg, allow, report)
-	return []lifecycle.Component{lb, tun}, stack, nil
+	return []lifecycle.Component{lb, newServerList(lb, u.Host, tlsCfg), tun}, stack, nil
 }
 
-// joinWithRetry retries while the server cannot be reached (it may be
-// starting); a refusal is final.
-func joinWithRetry(ctx context.Context, o join.Options, report func(string, ...any)) (*join.Result, error) {
+// joinWithRetry retries while no server can be reached (one may be
+// starting): --server, then the servers known from the last run; a
+// refusal is final.
+func joinWithRetry(ctx context.Context, o join.Options, known []string, report func(string, ...any)) (*join.Result, error) {
 	said := false
-	for {
+	urls := []string{o.Server}
+	for _, hostPort := range known {
+		if u := "https://" + hostPort; !slices.Contains(urls, u) {
+			urls = append(urls, u)
+		}
+	}
+	for i := 0; ; i++ {
+		o.Server = urls[i%len(urls)]
 		res, err := join.Join(ctx, o)
 		if err == nil || !errors.Is(err, join.ErrUnreachable) {
 			return res, err
+		}
+		if (i+1)%len(urls) != 0 {
+			continue // the next known server at once
 		}
 		if !said {
 			report("waiting for the server: %v", err)

@@ -35,6 +35,7 @@ type Options struct {
 
 // Result is what the agent runs with.
 type Result struct {
+	Server string // the server URL that answered
 	Config supervisor.AgentConfig
 	Certs  *certs.Node
 }
@@ -63,7 +64,7 @@ func Join(ctx context.Context, o Options) (*Result, error) {
 	if err := c.do(ctx, http.MethodGet, supervisor.PathConfig, nil, &cfg); err != nil {
 		return nil, err
 	}
-	return &Result{Config: cfg, Certs: n}, nil
+	return &Result{Server: o.Server, Config: cfg, Certs: n}, nil
 }
 
 // ErrUnreachable marks errors worth retrying: the server did not answer.

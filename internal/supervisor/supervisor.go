@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/shoal-dev/shoal/internal/certs"
@@ -151,7 +153,28 @@ func (s *Supervisor) agentConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(AgentConfig{Cluster: s.cfg.Cluster, Servers: []string{s.cfg.Advertise}})
+	_ = json.NewEncoder(w).Encode(AgentConfig{Cluster: s.cfg.Cluster, Servers: s.servers(r.Context())})
+}
+
+// servers are the supervisors of every live server: the addresses of the
+// default/kubernetes EndpointSlice (each kube-apiserver's advertise
+// address, kept by upstream's lease reconciler), at this supervisor's port
+// (all servers of a cluster use the same --https-listen-port).
+func (s *Supervisor) servers(ctx context.Context) []string {
+	out := []string{s.cfg.Advertise}
+	_, port, _ := net.SplitHostPort(s.cfg.Advertise)
+	slice, err := s.cfg.Client.DiscoveryV1().EndpointSlices("default").Get(ctx, "kubernetes", metav1.GetOptions{})
+	if err != nil {
+		return out
+	}
+	for _, e := range slice.Endpoints {
+		for _, ip := range e.Addresses {
+			if addr := net.JoinHostPort(ip, port); !slices.Contains(out, addr) {
+				out = append(out, addr)
+			}
+		}
+	}
+	return out
 }
 
 // bootstrap hands the cluster's secrets to a server joining with the

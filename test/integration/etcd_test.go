@@ -9,10 +9,11 @@ import (
 )
 
 // TestEmbeddedEtcdHA: three servers on embedded etcd (the first with
-// --cluster-init, two joining it). One is killed with SIGKILL while a
-// client writes 1,000 ConfigMaps through another: the API keeps answering
-// (within 15 s), and every acknowledged write is on every server after the
-// killed one restarts and catches up.
+// --cluster-init, two joining it) and an agent joined to the first. The
+// first is killed with SIGKILL while a client writes 1,000 ConfigMaps
+// through the second: the API keeps answering (within 15 s), the agent
+// moves to another server and keeps its node lease renewed, and every
+// acknowledged write is on every server after the killed one restarts.
 func TestEmbeddedEtcdHA(t *testing.T) {
 	l := newLAN(t, "shoal-e", 96)
 	hosts := []*host{l.host(t, "shoal-e1", 2), l.host(t, "shoal-e2", 3), l.host(t, "shoal-e3", 4)}
@@ -43,6 +44,14 @@ func TestEmbeddedEtcdHA(t *testing.T) {
 		t.Fatalf("third server does not see the first's write: %q", out)
 	}
 
+	a := newJoiner(t, l, "shoal-e4", 5)
+	ag := a.start(t, "https://"+hosts[0].ip+":6443", strings.TrimSpace(string(tok)))
+	ag.waitLine("node "+a.h.name+" Ready", 3*time.Minute)
+	eventually(t, 60*time.Second, "the agent knows all three servers", func() (bool, string) {
+		b, _ := os.ReadFile(filepath.Join(a.dir, "agent", "etc", "servers.json"))
+		return strings.Count(string(b), ":6443") == 3, string(b)
+	})
+
 	// The first server started the cluster and most likely leads it:
 	// killing it forces an election while the client writes to the second.
 	cs := clientFor(t, servers[1], hosts[1].ip+":6443")
@@ -56,6 +65,7 @@ func TestEmbeddedEtcdHA(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-servers[0].exited
+	killed := time.Now()
 	acked := w.wait(t)
 	w.mu.Lock()
 	gap := w.maxGap
@@ -69,6 +79,12 @@ func TestEmbeddedEtcdHA(t *testing.T) {
 	if lost := missing(t, cs, "ha", acked); len(lost) > 0 {
 		t.Errorf("%d acknowledged writes lost on the second server: %v", len(lost), lost)
 	}
+
+	eventually(t, 60*time.Second, "the agent renews its node lease through another server", func() (bool, string) {
+		out, _ := servers[1].kubectl(33, "", "-n", "kube-node-lease", "get", "lease", a.h.name, "-o", "jsonpath={.spec.renewTime}")
+		renewed, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(out))
+		return err == nil && renewed.After(killed.Add(2*time.Second)), out
+	})
 
 	servers[0] = startServerIn(t, hosts[0].name, dirs[0], 6443, args(0, "--cluster-init")...)
 	servers[0].waitReady(3 * time.Minute)
