@@ -1,9 +1,14 @@
-// Package datastore runs kine in-process: an etcd v3 gRPC API over SQLite
-// (WAL mode) in <data-dir>/server/db/state.db, served on a unix socket that
-// only root can open. The apiserver talks to it as to etcd.
+// Package datastore runs the server's datastore as a lifecycle component
+// and tells kube-apiserver how to reach it (Client: etcd endpoints and TLS
+// files):
 //
-// Only kine's sqlite driver and server packages are imported, never its
-// endpoint package (which links every driver: NATS, Postgres, …). Other
-// backends (external SQL, embedded etcd) come later as other Components
-// with the same Endpoint method.
+//   - SQLite (default): kine in-process over <data-dir>/server/db/state.db
+//     (WAL mode), served on a unix socket only root can open;
+//   - kine over an external PostgreSQL or MySQL (--datastore-endpoint);
+//   - Etcd: an embedded etcd member (go.etcd.io/etcd/server/v3/embed) that
+//     starts a cluster (--cluster-init) or joins one (--server);
+//   - Remote: an external etcd cluster, only checked for an answer.
+//
+// Only kine's sqlite, pgsql and mysql drivers and its server package are
+// imported, never its endpoint package (which links every driver: NATS, …).
 package datastore
