@@ -49,9 +49,6 @@ func Join(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	serverCAPath := filepath.Join(o.TLSDir, "server-ca.crt")
-	if err := atomicfile.Write(serverCAPath, caPEM, 0o644); err != nil {
-		return nil, err
-	}
 	n := certs.NodeFiles(o.TLSDir, serverCAPath, filepath.Join(o.TLSDir, "client-ca.crt"))
 	c, err := newClient(o, caPEM, n)
 	if err != nil {
@@ -62,6 +59,14 @@ func Join(ctx context.Context, o Options) (*Result, error) {
 	}
 	var cfg supervisor.AgentConfig
 	if err := c.do(ctx, http.MethodGet, supervisor.PathConfig, nil, &cfg); err != nil {
+		return nil, err
+	}
+	// Only a join that succeeded pins the CA (and the token hash it was
+	// pinned under) for the next ones.
+	if err := atomicfile.Write(serverCAPath, caPEM, 0o644); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.Write(pinnedHashPath(o), []byte(o.Token.CAHash), 0o600); err != nil {
 		return nil, err
 	}
 	return &Result{Server: o.Server, Config: cfg, Certs: n}, nil
@@ -106,13 +111,18 @@ func fetchCA(ctx context.Context, o Options) ([]byte, error) {
 	return body, nil
 }
 
+// pinnedHashPath keeps the token CA hash of the last successful join.
+func pinnedHashPath(o Options) string { return filepath.Join(o.TLSDir, "server-ca.token-hash") }
+
 // vouched fetches the CA bundle again over TLS verified with the CA this
-// node pinned at its last join (written only after the token's pin, or
-// this check, passed): after `shoal
+// node pinned at its last successful join with the same token: after `shoal
 // certificate rotate-ca` the server's new serving chain carries the new CA
 // cross-signed by the old one, so the same cluster passes and an impostor
 // does not.
 func vouched(ctx context.Context, o Options) ([]byte, bool) {
+	if h, err := os.ReadFile(pinnedHashPath(o)); err != nil || o.Token.CAHash == "" || string(h) != o.Token.CAHash {
+		return nil, false
+	}
 	pinned, err := os.ReadFile(filepath.Join(o.TLSDir, "server-ca.crt"))
 	if err != nil {
 		return nil, false

@@ -94,3 +94,45 @@ func TestEmbeddedEtcdHA(t *testing.T) {
 		}
 	}
 }
+
+// TestExternalEtcd: a server on an etcd cluster it does not run (here
+// another shoal's embedded etcd, reached with that etcd's client
+// certificate, under its own key prefix), and a wrong CA refused at start.
+func TestExternalEtcd(t *testing.T) {
+	l := newLAN(t, "shoal-x", 94)
+	h1, h2 := l.host(t, "shoal-x1", 2), l.host(t, "shoal-x2", 3)
+	d1, d2 := t.TempDir(), t.TempDir()
+	base := func(d string) []string {
+		return []string{"-d", d, "--write-kubeconfig", filepath.Join(d, "kubeconfig.yaml"), "--disable-agent",
+			"--disable", "metrics-server,coredns,ingress,servicelb,local-storage"}
+	}
+	etcd := startServerIn(t, h1.name, d1, 6443, append(base(d1), "--cluster-init")...)
+	etcd.waitReady(3 * time.Minute)
+	tls := filepath.Join(d1, "server", "tls", "etcd")
+	external := append(base(d2), "--datastore-endpoint", "https://"+h1.ip+":2379",
+		"--datastore-certfile", filepath.Join(tls, "client.crt"), "--datastore-keyfile", filepath.Join(tls, "client.key"),
+		"--kube-apiserver-arg=etcd-prefix=/external")
+
+	wrong := startServerIn(t, h2.name, d2, 6443, append(external, "--datastore-cafile", filepath.Join(d1, "server", "tls", "server-ca.crt"))...)
+	select {
+	case <-wrong.exited:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("a server whose --datastore-cafile does not match the etcd kept running")
+	}
+	if !strings.Contains(wrong.errOut.String(), "--datastore-endpoint https://"+h1.ip+":2379") {
+		t.Errorf("the error does not name the endpoint:\n%s", tail(wrong.errOut.String(), 5))
+	}
+
+	s := startServerIn(t, h2.name, d2, 6443, append(external, "--datastore-cafile", filepath.Join(tls, "server-ca.crt"))...)
+	s.waitReady(3 * time.Minute)
+	s.mustKubectl(33, "", "create", "configmap", "on-external-etcd")
+	if out := s.mustKubectl(33, "", "get", "configmap", "on-external-etcd", "-o", "name"); strings.TrimSpace(out) != "configmap/on-external-etcd" {
+		t.Errorf("get: %q", out)
+	}
+	if out, err := etcd.kubectl(33, "", "get", "configmap", "on-external-etcd"); err == nil {
+		t.Errorf("the etcd's own cluster sees the other prefix's object: %s", out)
+	}
+	if _, err := os.Stat(filepath.Join(d2, "server", "db", "etcd")); err == nil {
+		t.Error("a server on external etcd started an embedded one")
+	}
+}
