@@ -15,7 +15,7 @@ import (
 // moves to another server and keeps its node lease renewed, and every
 // acknowledged write is on every server after the killed one restarts.
 func TestEmbeddedEtcdHA(t *testing.T) {
-	l := newLAN(t, "shoal-e", 96)
+	l := newLAN(t, "shoal-e", 92)
 	hosts := []*host{l.host(t, "shoal-e1", 2), l.host(t, "shoal-e2", 3), l.host(t, "shoal-e3", 4)}
 	dirs := []string{t.TempDir(), t.TempDir(), t.TempDir()}
 	args := func(i int, extra ...string) []string {

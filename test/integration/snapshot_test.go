@@ -19,7 +19,7 @@ import (
 func TestSnapshotRestore(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { testSnapshotRestore(t, "", freePort(t)) })
 	t.Run("etcd", func(t *testing.T) {
-		l := newLAN(t, "shoal-s", 95)
+		l := newLAN(t, "shoal-s", 91)
 		h := l.host(t, "shoal-s1", 2)
 		testSnapshotRestore(t, h.name, 6443, "--cluster-init")
 	})
