@@ -3,6 +3,7 @@
 #   - seconds from process start to the first anonymous /readyz = ok
 #   - VmRSS and VmHWM of the server process after IDLE seconds idle (default 60)
 # Usage: bench/server-idle.sh [IDLE_SECONDS]
+#   SHOAL_ARGS="--cluster-init" bench/server-idle.sh   # the same on embedded etcd
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IDLE=${1:-60}
@@ -14,7 +15,7 @@ trap cleanup EXIT
 
 start=$(date +%s.%N)
 "$BIN" server --disable-agent --data-dir "$dir" --https-listen-port "$port" \
-  --write-kubeconfig "$dir/kubeconfig.yaml" >"$dir/out.log" 2>"$dir/err.log" &
+  --write-kubeconfig "$dir/kubeconfig.yaml" ${SHOAL_ARGS:-} >"$dir/out.log" 2>"$dir/err.log" &
 pid=$!
 until [[ "$(curl -sk --max-time 1 "https://127.0.0.1:$port/readyz" 2>/dev/null)" == ok ]]; do
   kill -0 "$pid" 2>/dev/null || { echo "shoal exited:"; tail -5 "$dir/err.log"; exit 1; }

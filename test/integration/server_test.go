@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/shoal-dev/shoal/internal/pki"
 )
 
 const appManifest = `apiVersion: v1
@@ -313,8 +315,27 @@ func TestKill9KeepsAcknowledgedObjects(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-s.exited
+	// Meanwhile the serving certificate got within 90 days of expiry: the
+	// restart renews it.
+	serving := filepath.Join(dir, "server", "tls", "serving-kube-apiserver")
+	ca, err := pki.LoadOrCreateCA(filepath.Join(dir, "server", "tls", "server-ca.crt"), filepath.Join(dir, "server", "tls", "server-ca.key"), "unused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-pki.LeafValidity + 30*24*time.Hour)
+	cur, err := pki.LoadCert(serving + ".crt")
+	if err != nil || os.Remove(serving+".crt") != nil {
+		t.Fatal(err)
+	}
+	if _, err := pki.EnsureLeaf(ca, pki.Leaf{CommonName: "kube-apiserver", DNSNames: cur.DNSNames, IPs: cur.IPAddresses, Server: true},
+		serving+".crt", serving+".key", old); err != nil {
+		t.Fatal(err)
+	}
 	s2 := startServer(t, dir, port, args...)
 	s2.waitReady(2 * time.Minute)
+	if renewed, err := pki.LoadCert(serving + ".crt"); err != nil || renewed.NotAfter.Before(time.Now().Add(300*24*time.Hour)) {
+		t.Errorf("a serving certificate expiring in 30 days was not renewed at start: %v %v", renewed.NotAfter, err)
+	}
 	acked := w.wait(t)
 	if len(acked) < 300 {
 		t.Fatalf("only %d writes acknowledged", len(acked))
