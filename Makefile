@@ -24,13 +24,19 @@ LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR) \
 	-X github.com/containerd/containerd/v2/version.Version=$(CONTAINERD_VERSION)
 
-.PHONY: all build deps test-deps run test unit integration bench clean images runtime
+.PHONY: all build build-next deps test-deps run test unit integration bench clean images runtime
 all: build
 
 build: bin/shoal
 bin/shoal: runtime FORCE
 	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/shoal ./cmd/shoal
 FORCE:
+
+# The same source with the next version string: what the upgrade test
+# upgrades to (a relink, ~1 min).
+build-next: bin/shoal-next
+bin/shoal-next: runtime FORCE
+	$(GO) build -tags $(TAGS) -ldflags "$(subst Version=$(VERSION),Version=$(VERSION)-next,$(LDFLAGS))" -o bin/shoal-next ./cmd/shoal
 
 # The node's own executables, built from their upstream modules (pinned in
 # tools/runtime/go.mod) and embedded gzipped into bin/shoal: runc (static,
@@ -69,13 +75,13 @@ run: deps build images
 	bin/shoal server -d $(DATA_DIR) $(ARGS)
 
 # The README's second command, and what CI runs.
-test: deps test-deps build images unit integration
+test: deps test-deps build build-next images unit integration
 
 unit:
 	$(GO) test -tags $(TAGS) -count=1 ./internal/... ./images/...
 
 integration:
-	SHOAL_BIN=$(CURDIR)/bin/shoal $(GO) test -tags $(TAGS) -count=1 -timeout 30m -v ./test/integration/...
+	SHOAL_BIN=$(CURDIR)/bin/shoal SHOAL_NEXT_BIN=$(CURDIR)/bin/shoal-next $(GO) test -tags $(TAGS) -count=1 -timeout 45m -v ./test/integration/...
 
 # Air-gapped images, built from source with no registry and no engine:
 # the upstream pause (C, from the k8s.io/kubernetes module, static) and the

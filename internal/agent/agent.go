@@ -11,6 +11,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/flock"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/node"
+	"github.com/shoal-dev/shoal/internal/upgrade"
 )
 
 // Run starts the node stack and blocks until ctx ends or a component
@@ -52,5 +53,10 @@ func local(cfg *config.AgentCommand, start time.Time, report func(string, ...any
 	if err != nil {
 		return nil, fmt.Errorf("node certificates: %w", err)
 	}
-	return node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: nc}, report)
+	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: nc}, report)
+	if err != nil {
+		return nil, err
+	}
+	stack.Components = append(stack.Components, node.NewUpgrader(cfg.Agent, stack, upgrade.FromDir(paths.Upgrades), report))
+	return stack, nil
 }

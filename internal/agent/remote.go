@@ -68,7 +68,8 @@ func joined(ctx context.Context, cfg *config.AgentCommand, report func(string, .
 	}
 	allow := allowLocal(cfg.NodeIP, cfg.NodeName, stack.Client)
 	tun := tunnel.New("wss://"+LoadBalancerAddr+supervisor.PathConnect, tlsCfg, allow, report)
-	return []lifecycle.Component{lb, newServerList(lb, u.Host, tlsCfg), tun}, stack, nil
+	upgrader := node.NewUpgrader(cfg.Agent, stack, fromServer(tlsCfg), report)
+	return []lifecycle.Component{lb, newServerList(lb, u.Host, tlsCfg), tun, upgrader}, stack, nil
 }
 
 // joinWithRetry retries while no server can be reached (one may be

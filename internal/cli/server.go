@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,6 +15,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/configfile"
 	"github.com/shoal-dev/shoal/internal/server"
+	"github.com/shoal-dev/shoal/internal/upgrade"
 )
 
 func newServerCommand() *cobra.Command {
@@ -50,7 +53,14 @@ func runConfigured(cmd *cobra.Command, configFile string, complete func() error,
 		<-ctx.Done()
 		stop()
 	}()
-	return run(ctx)
+	err := run(ctx)
+	if errors.Is(err, upgrade.ErrRestart) {
+		// Every component has stopped (pods keep running); the new binary
+		// takes over this process, with the same arguments.
+		fmt.Fprintln(cmd.OutOrStdout(), "shoal: re-executing the upgraded binary")
+		return upgrade.Reexec()
+	}
+	return err
 }
 
 // prepareInProcessComponents sets the process-wide knobs that let several

@@ -36,6 +36,7 @@ type AgentPaths struct {
 	Etc        string // generated configs and kubeconfigs
 	KubeletDir string // kubelet's --root-dir
 	PodLogs    string
+	Upgrade    string // the previous binary and the upgrade in flight
 }
 
 // FlannelBackends are the backends this kernel can carry (no WireGuard,
@@ -112,6 +113,7 @@ func NewAgentPaths(dataDir string) AgentPaths {
 		Etc:        filepath.Join(dir, "etc"),
 		KubeletDir: filepath.Join(dir, "kubelet"),
 		PodLogs:    filepath.Join(dir, "pod-logs"),
+		Upgrade:    filepath.Join(dir, "upgrade"),
 	}
 }
 

@@ -19,6 +19,7 @@ type Paths struct {
 	Encryption   string // secrets encryption configuration (kube-apiserver reloads it)
 	EgressSocket string // the supervisor's CONNECT proxy for kube-apiserver's egress
 	StorageDir   string // local-path volumes
+	Upgrades     string // binaries upgrade Plans name, served to nodes
 }
 
 // NewPaths derives every path from the data dir.
@@ -39,6 +40,7 @@ func NewPaths(dataDir string) Paths {
 		Encryption:   filepath.Join(server, "cred", "encryption-config.json"),
 		EgressSocket: filepath.Join(server, "egress.sock"),
 		StorageDir:   filepath.Join(dataDir, "storage"),
+		Upgrades:     filepath.Join(server, "upgrades"),
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -37,6 +38,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/snapshot"
 	"github.com/shoal-dev/shoal/internal/supervisor"
 	"github.com/shoal-dev/shoal/internal/token"
+	"github.com/shoal-dev/shoal/internal/upgrade"
 )
 
 // Run starts the control plane and blocks until ctx ends or a component
@@ -113,7 +115,7 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		controlplane.NewRBAC(admin),
 		deploy.New(cfg.Paths.Manifests, filepath.Join(cfg.Paths.EtcDir, "manifests-applied.json"), admin, report),
 	}
-	controllers, err := addonControllers(cfg, admin)
+	controllers, err := addonControllers(cfg, admin, report)
 	if err != nil {
 		return err
 	}
@@ -246,6 +248,7 @@ func newSupervisor(cfg *config.Server, c *certs.Server, tok token.Token, admin *
 		Client:         client,
 		EgressSocket:   cfg.Paths.EgressSocket,
 		BootstrapFiles: bootstrapFiles(cfg, c),
+		UpgradesDir:    cfg.Paths.Upgrades,
 		Report:         report,
 	}), nil
 }
@@ -259,7 +262,12 @@ func localNode(cfg *config.Server, c *certs.Server, report func(string, ...any))
 	if issued > 0 {
 		report("node certificates for %s issued in %s", cfg.NodeName, cfg.AgentPaths.TLS)
 	}
-	return node.New(&node.Config{Agent: cfg.Agent, Cluster: cfg.Cluster(), Certs: nc}, report)
+	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cfg.Cluster(), Certs: nc}, report)
+	if err != nil {
+		return nil, err
+	}
+	stack.Components = append(stack.Components, node.NewUpgrader(cfg.Agent, stack, upgrade.FromDir(cfg.Paths.Upgrades), report))
+	return stack, nil
 }
 
 // writeComponentKubeconfigs writes the kubeconfigs the in-process
@@ -298,22 +306,30 @@ func writeUserKubeconfig(cfg *config.Server, c *certs.Server) error {
 	return kubeconfig.Write(cfg.WriteKubeconfig, kc, true, cfg.KubeconfigMode)
 }
 
+func localNodeName(cfg *config.Server) string {
+	if cfg.DisableAgent {
+		return ""
+	}
+	return cfg.NodeName
+}
+
 // addonControllers are the in-process addons that are not disabled.
-func addonControllers(cfg *config.Server, admin *rest.Config) ([]lifecycle.Component, error) {
+func addonControllers(cfg *config.Server, admin *rest.Config, report func(string, ...any)) ([]lifecycle.Component, error) {
 	client, err := kubernetes.NewForConfig(admin)
 	if err != nil {
 		return nil, err
 	}
-	out := []lifecycle.Component{helm.New(admin, cfg.Paths.Cred("admin"), cfg.Paths.Manifests)}
+	dyn, err := dynamic.NewForConfig(admin)
+	if err != nil {
+		return nil, err
+	}
+	out := []lifecycle.Component{helm.New(admin, cfg.Paths.Cred("admin"), cfg.Paths.Manifests),
+		&upgrade.Controller{LocalNode: localNodeName(cfg), Client: client, Dynamic: dyn, Report: report}}
 	if !slices.Contains(cfg.Disable, "servicelb") {
 		out = append(out, servicelb.New(client))
 	}
 	if !slices.Contains(cfg.Disable, "local-storage") {
-		localNode := ""
-		if !cfg.DisableAgent {
-			localNode = cfg.NodeName
-		}
-		out = append(out, localpath.New(client, localNode))
+		out = append(out, localpath.New(client, localNodeName(cfg)))
 	}
 	return out, nil
 }

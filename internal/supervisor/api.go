@@ -10,6 +10,7 @@ const (
 	PathCACerts   = "/cacerts"
 	PathPing      = "/ping"
 	PathConfig    = "/v1-shoal/config"
+	PathUpgrades  = "/v1-shoal/upgrades/" // + file: binaries Plans point nodes at
 	PathNodeCerts = "/v1-shoal/node-certs"
 	PathConnect   = "/v1-shoal/connect"
 	PathBootstrap = "/v1-shoal/bootstrap"

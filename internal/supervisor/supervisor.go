@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,6 +34,8 @@ type Config struct {
 	Cluster      config.Cluster
 	Client       kubernetes.Interface // admin: bootstrap tokens, node passwords, nodes
 	EgressSocket string
+	// UpgradesDir holds the binaries upgrade Plans name (server/upgrades).
+	UpgradesDir string
 	// BootstrapFiles are served to joining servers: relative path in the
 	// data dir → absolute path here. Missing files are left out.
 	BootstrapFiles map[string]string
@@ -133,6 +137,7 @@ func (s *Supervisor) routes(proxy http.Handler) http.Handler {
 	mux.HandleFunc("POST "+PathNodeCerts, limited(agents, s.nodeCerts))
 	mux.HandleFunc("GET "+PathConnect, limited(agents, s.tunnels.serveTunnel))
 	mux.HandleFunc("GET "+PathBootstrap, limited(agents, s.bootstrap))
+	mux.HandleFunc("GET "+PathUpgrades+"{file}", limited(agents, s.upgradeBinary))
 	mux.Handle("/", proxy)
 	return mux
 }
@@ -175,6 +180,30 @@ func (s *Supervisor) servers(ctx context.Context) []string {
 		}
 	}
 	return out
+}
+
+// upgradeBinary serves a file of UpgradesDir to a node (or token holder).
+func (s *Supervisor) upgradeBinary(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.agentCaller(w, r); !ok {
+		return
+	}
+	name := r.PathValue("file")
+	if name == "" || strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
+		http.Error(w, "bad file name", http.StatusBadRequest)
+		return
+	}
+	f, err := os.Open(filepath.Join(s.cfg.UpgradesDir, name))
+	if err != nil {
+		http.Error(w, "no such upgrade binary", http.StatusNotFound)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		http.Error(w, "no such upgrade binary", http.StatusNotFound)
+		return
+	}
+	http.ServeContent(w, r, name, fi.ModTime(), f)
 }
 
 // bootstrap hands the cluster's secrets to a server joining with the

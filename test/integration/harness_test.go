@@ -98,14 +98,70 @@ func startServerIn(t *testing.T, netns, dataDir string, port int, args ...string
 // network namespace netns ("" for this one).
 func startShoalIn(t *testing.T, netns, command, dataDir string, port int, args ...string) *server {
 	t.Helper()
-	s := &server{t: t, dataDir: dataDir, port: port, out: &syncBuffer{}, errOut: &syncBuffer{}, exited: make(chan struct{}),
-		kubeconfig: filepath.Join(dataDir, "kubeconfig.yaml"), netns: netns}
-	s.cmd = exec.Command(shoalBin(t), append([]string{command}, args...)...)
-	if netns != "" {
-		s.cmd = exec.Command("nsenter", append([]string{"--net=/var/run/netns/" + netns, shoalBin(t), command}, args...)...)
-	}
+	s := newShoalCmd(t, shoalBin(t), netns, command, dataDir, port, args...)
 	s.cmd.Stdout = s.out
 	s.cmd.Stderr = s.errOut
+	return s.start()
+}
+
+// startBinIn is startShoalIn with the shoal binary at bin (upgrades swap
+// the binary they run from: each node of an upgrade test has its own).
+// Output goes through files in dataDir: a rolled-back shoal is another
+// process (the upgrade watchdog's) writing to the same output, and a pipe
+// would keep Wait from returning when the first one exits.
+func startBinIn(t *testing.T, bin, netns, command, dataDir string, port int, args ...string) *server {
+	t.Helper()
+	s := newShoalCmd(t, bin, netns, command, dataDir, port, args...)
+	s.cmd.Stdout = followFile(t, filepath.Join(dataDir, "shoal.stdout"), s.out)
+	s.cmd.Stderr = followFile(t, filepath.Join(dataDir, "shoal.stderr"), s.errOut)
+	return s.start()
+}
+
+// followFile creates path for a child's output and copies what is
+// written to it into buf until the test ends.
+func followFile(t *testing.T, path string, buf *syncBuffer) *os.File {
+	w, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		b := make([]byte, 64<<10)
+		for {
+			n, _ := r.Read(b)
+			buf.Write(b[:n])
+			if n > 0 {
+				continue
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(100 * time.Millisecond): // a file has nothing to wait on
+			}
+		}
+	}()
+	t.Cleanup(func() { close(done); <-stopped; r.Close(); w.Close() })
+	return w
+}
+
+func newShoalCmd(t *testing.T, bin, netns, command, dataDir string, port int, args ...string) *server {
+	s := &server{t: t, dataDir: dataDir, port: port, out: &syncBuffer{}, errOut: &syncBuffer{}, exited: make(chan struct{}),
+		kubeconfig: filepath.Join(dataDir, "kubeconfig.yaml"), netns: netns}
+	s.cmd = exec.Command(bin, append([]string{command}, args...)...)
+	if netns != "" {
+		s.cmd = exec.Command("nsenter", append([]string{"--net=/var/run/netns/" + netns, bin, command}, args...)...)
+	}
+	return s
+}
+
+func (s *server) start() *server {
+	t := s.t
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

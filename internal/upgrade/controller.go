@@ -1,0 +1,274 @@
+package upgrade
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/shoal-dev/shoal/internal/lifecycle"
+)
+
+// PlanResource is the Plan API.
+var PlanResource = schema.GroupVersionResource{Group: "upgrade.shoal.io", Version: "v1", Resource: "plans"}
+
+// Per-node phases in a Plan's status.
+const (
+	PhasePending  = "Pending"
+	PhaseCordoned = "Cordoned"
+	PhaseComplete = "Complete"
+	PhaseFailed   = "Failed"
+)
+
+// serverLabel marks servers' nodes; a Plan upgrades them first.
+const serverLabel = "node-role.kubernetes.io/control-plane"
+
+// Controller drives Plans: see the package doc.
+type Controller struct {
+	lifecycle.Task
+	// LocalNode is this server's own node (if any): labelled as a server's
+	// (node-role.kubernetes.io/control-plane), which kubelet may not do.
+	LocalNode string
+	Client    kubernetes.Interface
+	Dynamic   dynamic.Interface
+	Every     time.Duration
+	Now       func() time.Time
+	Report    func(string, ...any)
+}
+
+var _ lifecycle.Component = (*Controller)(nil)
+
+// Name implements lifecycle.Component.
+func (c *Controller) Name() string { return "upgrade controller" }
+
+// Start runs the control loop.
+func (c *Controller) Start(ctx context.Context) error {
+	if c.Every == 0 {
+		c.Every = 2 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c.Go(ctx, func(ctx context.Context) error {
+		for {
+			c.sync(ctx)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(c.Every):
+			}
+		}
+	})
+}
+
+// Ready implements lifecycle.Component.
+func (c *Controller) Ready(context.Context) error { return nil }
+
+// Stop implements lifecycle.Component.
+func (c *Controller) Stop(ctx context.Context) error { return c.Halt(ctx) }
+
+func (c *Controller) sync(ctx context.Context) {
+	c.labelLocalNode(ctx)
+	plans, err := c.Dynamic.Resource(PlanResource).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return // the CRD may not be applied yet
+	}
+	for i := range plans.Items {
+		u := &plans.Items[i]
+		var p Plan
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &p); err != nil {
+			continue
+		}
+		p.Name = u.GetName()
+		st, err := c.step(ctx, &p)
+		if err != nil {
+			c.Report("upgrade plan %s: %v", p.Name, err)
+			continue
+		}
+		old, _, _ := unstructured.NestedMap(u.Object, "status")
+		raw, _ := runtime.DefaultUnstructuredConverter.ToUnstructured(st)
+		if reflect.DeepEqual(old, raw) {
+			continue
+		}
+		u.Object["status"] = raw
+		if _, err := c.Dynamic.Resource(PlanResource).UpdateStatus(ctx, u, metav1.UpdateOptions{}); err != nil {
+			c.Report("upgrade plan %s: status: %v", p.Name, err)
+		}
+	}
+}
+
+func (c *Controller) labelLocalNode(ctx context.Context) {
+	if c.LocalNode == "" {
+		return
+	}
+	n, err := c.Client.CoreV1().Nodes().Get(ctx, c.LocalNode, metav1.GetOptions{})
+	if err != nil || n.Labels[serverLabel] == "true" {
+		return
+	}
+	b, _ := json.Marshal(map[string]any{"metadata": map[string]any{"labels": map[string]string{serverLabel: "true"}}})
+	_, _ = c.Client.CoreV1().Nodes().Patch(ctx, c.LocalNode, types.MergePatchType, b, metav1.PatchOptions{})
+}
+
+// step computes each node's phase from its annotations, starts as many
+// nodes as the Plan allows, and returns the status.
+func (c *Controller) step(ctx context.Context, p *Plan) (*PlanStatus, error) {
+	nodes, err := c.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{
+		LabelSelector: labels.SelectorFromSet(p.Spec.NodeSelector.MatchLabels).String()})
+	if err != nil {
+		return nil, err
+	}
+	items := nodes.Items
+	sort.Slice(items, func(i, j int) bool {
+		si, sj := isServer(&items[i]), isServer(&items[j])
+		if si != sj {
+			return si
+		}
+		return items[i].Name < items[j].Name
+	})
+	st := &PlanStatus{Total: len(items), Nodes: map[string]NodeStatus{}}
+	active, serversLeft := 0, false
+	var pending []*corev1.Node
+	for i := range items {
+		n := &items[i]
+		ns := nodePhase(n, p.Spec.Version)
+		switch ns.Phase {
+		case PhaseComplete:
+			st.Complete++
+			c.finish(ctx, n, p)
+		case StateRolledBack:
+			st.Reason = fmt.Sprintf("node %s rolled back: %s", n.Name, ns.Reason)
+			c.finish(ctx, n, p)
+		case StateUpgrading, StateVerifying:
+			active++
+		default:
+			pending = append(pending, n)
+		}
+		if ns.Phase != PhaseComplete && isServer(n) {
+			serversLeft = true
+		}
+		st.Nodes[n.Name] = ns
+	}
+	switch {
+	case st.Reason != "":
+		st.Phase = PhaseFailed // no other node is touched
+	case st.Complete == st.Total:
+		st.Phase = PhaseComplete
+	case !p.Spec.Window.open(c.Now()):
+		st.Phase, st.Reason = PhasePending, "outside the maintenance window"
+	default:
+		st.Phase = StateUpgrading
+		for _, n := range pending {
+			if active >= max(1, p.Spec.Concurrency) || (serversLeft && !isServer(n)) {
+				break // servers before agents
+			}
+			if err := c.start(ctx, n, p); err != nil {
+				return nil, err
+			}
+			st.Nodes[n.Name] = NodeStatus{Phase: PhaseCordoned, Version: n.Annotations[AnnVersion]}
+			active++
+		}
+	}
+	return st, nil
+}
+
+// nodePhase reads a node's phase for a target version.
+func nodePhase(n *corev1.Node, target string) NodeStatus {
+	a := n.Annotations
+	ns := NodeStatus{Phase: PhasePending, Version: a[AnnVersion]}
+	switch {
+	case a[AnnVersion] == target && a[AnnState] != StateUpgrading && a[AnnState] != StateVerifying:
+		ns.Phase = PhaseComplete
+	case a[AnnTarget] == target && a[AnnState] == StateRolledBack:
+		ns.Phase, ns.Reason = StateRolledBack, a[AnnReason]
+	case a[AnnTarget] == target && a[AnnState] == StateVerifying:
+		ns.Phase = StateVerifying
+	case a[AnnTarget] == target:
+		ns.Phase = StateUpgrading
+	}
+	return ns
+}
+
+func isServer(n *corev1.Node) bool { _, ok := n.Labels[serverLabel]; return ok }
+
+// start cordons (and drains) the node and sets its target.
+func (c *Controller) start(ctx context.Context, n *corev1.Node, p *Plan) error {
+	ann := map[string]any{AnnTarget: p.Spec.Version, AnnBinary: p.Spec.Binary.File, AnnSHA256: p.Spec.Binary.SHA256,
+		AnnDeadline: fmt.Sprint(max(30, p.Spec.DeadlineSeconds)), AnnState: nil, AnnReason: nil}
+	spec := map[string]any{}
+	if p.cordon() && !n.Spec.Unschedulable {
+		ann[AnnCordoned] = "true"
+		spec["unschedulable"] = true
+	}
+	if err := c.patch(ctx, n.Name, ann, spec); err != nil {
+		return err
+	}
+	c.event(ctx, p, "UpgradeStarted", fmt.Sprintf("node %s: shoal %s → %s", n.Name, n.Annotations[AnnVersion], p.Spec.Version))
+	if p.Spec.Drain {
+		c.drain(ctx, n.Name)
+	}
+	return nil
+}
+
+// finish uncordons a node this controller cordoned, once it is done.
+func (c *Controller) finish(ctx context.Context, n *corev1.Node, p *Plan) {
+	if n.Annotations[AnnCordoned] != "true" {
+		return
+	}
+	if err := c.patch(ctx, n.Name, map[string]any{AnnCordoned: nil}, map[string]any{"unschedulable": false}); err == nil {
+		what := "UpgradeComplete"
+		if n.Annotations[AnnState] == StateRolledBack {
+			what = "RolledBack"
+		}
+		c.event(ctx, p, what, fmt.Sprintf("node %s: shoal %s (%s)", n.Name, n.Annotations[AnnVersion], n.Annotations[AnnReason]))
+	}
+}
+
+func (c *Controller) patch(ctx context.Context, node string, ann, spec map[string]any) error {
+	body := map[string]any{"metadata": map[string]any{"annotations": ann}}
+	if len(spec) > 0 {
+		body["spec"] = spec
+	}
+	b, _ := json.Marshal(body)
+	_, err := c.Client.CoreV1().Nodes().Patch(ctx, node, types.MergePatchType, b, metav1.PatchOptions{})
+	return err
+}
+
+// drain evicts the node's pods except DaemonSet and static ones.
+func (c *Controller) drain(ctx context.Context, node string) {
+	pods, err := c.Client.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + node})
+	if err != nil {
+		return
+	}
+	for _, pod := range pods.Items {
+		if owner := metav1.GetControllerOf(&pod); (owner != nil && owner.Kind == "DaemonSet") || pod.Annotations[corev1.MirrorPodAnnotationKey] != "" {
+			continue
+		}
+		_ = c.Client.PolicyV1().Evictions(pod.Namespace).Evict(ctx, &policyv1.Eviction{
+			ObjectMeta: metav1.ObjectMeta{Name: pod.Name, Namespace: pod.Namespace}})
+	}
+}
+
+// event records what happened to a Plan (cluster-scoped: in "default").
+func (c *Controller) event(ctx context.Context, p *Plan, reason, msg string) {
+	now := metav1.NewTime(c.Now())
+	_, _ = c.Client.CoreV1().Events("default").Create(ctx, &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{GenerateName: "plan-" + p.Name + "-", Namespace: "default"},
+		InvolvedObject: corev1.ObjectReference{APIVersion: "upgrade.shoal.io/v1", Kind: "Plan", Name: p.Name},
+		Reason:         reason, Message: msg, Type: corev1.EventTypeNormal, Source: corev1.EventSource{Component: "shoal-upgrade"},
+		FirstTimestamp: now, LastTimestamp: now, Count: 1,
+	}, metav1.CreateOptions{})
+	c.Report("upgrade plan %s: %s: %s", p.Name, reason, msg)
+}

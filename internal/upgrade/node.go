@@ -1,0 +1,248 @@
+package upgrade
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/version"
+)
+
+// Fetch writes the binary named file (from the server) to w.
+type Fetch func(ctx context.Context, file string, w io.Writer) error
+
+// Upgrader is the node's side: it reports the version it runs, verifies
+// an upgrade it re-executed into, and performs the one its node is
+// targeted at.
+type Upgrader struct {
+	lifecycle.Task
+	Client   kubernetes.Interface // the node's own identity
+	NodeName string
+	Dir      string // <data-dir>/agent/upgrade
+	Fetch    Fetch
+	Deadline time.Duration // default for Verifying; the Plan's comes in pending
+	Report   func(string, ...any)
+	// Poll is how often the node reads its own Node object.
+	Poll time.Duration
+}
+
+var _ lifecycle.Component = (*Upgrader)(nil)
+
+// Name implements lifecycle.Component.
+func (u *Upgrader) Name() string { return "upgrader" }
+
+// Start reports the version and watches for a target.
+func (u *Upgrader) Start(ctx context.Context) error {
+	if u.Poll == 0 {
+		u.Poll = 3 * time.Second
+	}
+	if err := os.MkdirAll(u.Dir, 0o700); err != nil {
+		return err
+	}
+	return u.Go(ctx, u.run)
+}
+
+func (u *Upgrader) run(ctx context.Context) error {
+	p, err := readPending(u.Dir)
+	if err != nil {
+		return err
+	}
+	// What this start has to say, said once the Node exists.
+	initial := map[string]string{AnnVersion: version.Version}
+	switch {
+	case p != nil && p.Result == StateRolledBack:
+		u.Report("upgrade to %s rolled back: %s", p.To, p.Reason)
+		initial[AnnState], initial[AnnReason] = StateRolledBack, p.Reason
+		_ = os.Remove(pendingPath(u.Dir))
+	case p != nil && p.To == version.Version:
+		initial[AnnState] = StateVerifying
+	}
+	for {
+		if n, err := u.Client.CoreV1().Nodes().Get(ctx, u.NodeName, metav1.GetOptions{}); err == nil {
+			if initial != nil {
+				if u.annotate(ctx, initial) == nil {
+					if initial[AnnState] == StateVerifying {
+						go u.verify(ctx, p) // after Verifying is said: Complete must come last
+					}
+					initial = nil
+				}
+			} else if target, ok := u.targeted(n); ok {
+				return u.switchTo(ctx, target, n.Annotations)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(u.Poll):
+		}
+	}
+}
+
+// targeted reports the version the node must switch to, if any.
+func (u *Upgrader) targeted(n *corev1.Node) (string, bool) {
+	a := n.Annotations
+	target := a[AnnTarget]
+	if target == "" || target == version.Version || a[AnnState] == StateRolledBack || a[AnnState] == StateVerifying {
+		return "", false
+	}
+	return target, true
+}
+
+// switchTo performs the upgrade and asks for the restart; a failure before
+// the switch is reported as a roll-back (nothing was changed).
+func (u *Upgrader) switchTo(ctx context.Context, target string, a map[string]string) error {
+	deadline := u.Deadline
+	if secs, err := strconv.Atoi(a[AnnDeadline]); err == nil && secs > 0 {
+		deadline = time.Duration(secs) * time.Second
+	}
+	if err := u.upgrade(ctx, target, a[AnnBinary], a[AnnSHA256], deadline); err != nil {
+		u.Report("upgrade to %s failed before the switch: %v", target, err)
+		_ = u.annotate(ctx, map[string]string{AnnState: StateRolledBack, AnnReason: err.Error()})
+		return u.run(ctx)
+	}
+	return ErrRestart
+}
+
+// verify waits for the node to be Ready (the new shoal's kubelet posts it)
+// and marks the upgrade Complete; the watchdog rolls back otherwise.
+func (u *Upgrader) verify(ctx context.Context, p *pending) {
+	for time.Now().Before(p.Deadline) {
+		n, err := u.Client.CoreV1().Nodes().Get(ctx, u.NodeName, metav1.GetOptions{})
+		if err == nil && ready(n) {
+			// The watchdog stops once pending.json is gone.
+			if err := os.Remove(pendingPath(u.Dir)); err == nil {
+				u.Report("upgrade from %s to %s complete: node Ready", p.From, p.To)
+				_ = u.annotate(ctx, map[string]string{AnnState: StateComplete, AnnReason: ""})
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func ready(n *corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// upgrade fetches and checks the binary, keeps the running one, swaps the
+// new one in, starts the watchdog and writes what it needs.
+func (u *Upgrader) upgrade(ctx context.Context, target, file, sum string, deadline time.Duration) error {
+	u.Report("upgrading shoal %s → %s (%s)", version.Version, target, file)
+	if err := u.annotate(ctx, map[string]string{AnnState: StateUpgrading, AnnReason: ""}); err != nil {
+		return err
+	}
+	next := filepath.Join(u.Dir, "shoal-"+target)
+	if err := u.download(ctx, file, sum, next); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if exe, err = filepath.EvalSymlinks(exe); err != nil {
+		return err
+	}
+	if err := install(exe, previousPath(u.Dir)); err != nil {
+		return fmt.Errorf("keep the running binary: %w", err)
+	}
+	p := &pending{From: version.Version, To: target, Exe: exe, Args: os.Args, Deadline: time.Now().Add(deadline)}
+	if err := writePending(u.Dir, p); err != nil {
+		return err
+	}
+	if err := install(next, exe); err != nil {
+		_ = os.Remove(pendingPath(u.Dir))
+		return fmt.Errorf("swap %s: %w", exe, err)
+	}
+	_ = os.Remove(next)
+	// The watchdog is the previous binary: it must not depend on the new
+	// one working. Its own session: a signal to shoal's group spares it.
+	w := exec.Command(previousPath(u.Dir), "upgrade-watchdog", "--dir", u.Dir, "--pid", strconv.Itoa(os.Getpid()))
+	w.Stdout, w.Stderr = os.Stdout, os.Stderr
+	w.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := w.Start(); err != nil {
+		_ = install(previousPath(u.Dir), exe)
+		_ = os.Remove(pendingPath(u.Dir))
+		return fmt.Errorf("start the watchdog: %w", err)
+	}
+	return nil
+}
+
+// download fetches file to path and checks its digest.
+func (u *Upgrader) download(ctx context.Context, file, sum, path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o700)
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	err = u.Fetch(ctx, file, io.MultiWriter(f, h))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		return fmt.Errorf("fetch %s: %w", file, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+		_ = os.Remove(path)
+		return fmt.Errorf("binary %s has sha256 %s, the Plan says %s", file, got, sum)
+	}
+	return nil
+}
+
+// annotate merges annotations into the node (a "" value removes one).
+func (u *Upgrader) annotate(ctx context.Context, ann map[string]string) error {
+	m := map[string]any{}
+	for k, v := range ann {
+		if v == "" {
+			m[k] = nil
+		} else {
+			m[k] = v
+		}
+	}
+	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": m}})
+	_, err := u.Client.CoreV1().Nodes().Patch(ctx, u.NodeName, types.MergePatchType, patch, metav1.PatchOptions{})
+	return err
+}
+
+// Ready implements lifecycle.Component.
+func (u *Upgrader) Ready(context.Context) error { return nil }
+
+// Stop implements lifecycle.Component.
+func (u *Upgrader) Stop(ctx context.Context) error { return u.Halt(ctx) }
+
+// FromDir fetches binaries from a directory (a server's own node).
+func FromDir(dir string) Fetch {
+	return func(_ context.Context, file string, w io.Writer) error {
+		f, err := os.Open(filepath.Join(dir, filepath.Base(file)))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(w, f)
+		return err
+	}
+}

@@ -1,0 +1,81 @@
+package upgrade
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Watch is `shoal upgrade-watchdog`, run from the previous binary while
+// the new one (process pid) proves itself. It returns when the upgrade is
+// confirmed (pending.json gone, or its data dir gone); if pid exits or the
+// deadline passes first, it stops pid, puts the previous binary back and
+// re-executes it with the original command line (never returning).
+func Watch(dir string, pid int, report func(string, ...any)) error {
+	for {
+		p, err := readPending(dir)
+		if err != nil || p == nil || p.Result != "" {
+			return nil
+		}
+		var reason string
+		switch {
+		case !alive(pid):
+			reason = fmt.Sprintf("shoal %s exited before its node was Ready", p.To)
+		case time.Now().After(p.Deadline):
+			reason = fmt.Sprintf("the node was not Ready on shoal %s by the deadline", p.To)
+			stop(pid)
+		}
+		if reason != "" {
+			return rollback(dir, p, reason, report)
+		}
+		time.Sleep(time.Second) // polling a file and a pid: nothing to wait on
+	}
+}
+
+// alive reports whether pid runs (a zombie does not).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// pid (comm) STATE …; comm may hold spaces, the state follows the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
+}
+
+// stop asks pid to stop (shoal stops its components in order), then
+// kills it.
+func stop(pid int) {
+	_ = syscall.Kill(pid, syscall.SIGTERM)
+	for i := 0; i < 60 && alive(pid); i++ {
+		time.Sleep(500 * time.Millisecond)
+	}
+	if alive(pid) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+func rollback(dir string, p *pending, reason string, report func(string, ...any)) error {
+	report("upgrade to %s failed (%s): restoring shoal %s", p.To, reason, p.From)
+	if err := install(previousPath(dir), p.Exe); err != nil {
+		return fmt.Errorf("restore %s: %w", p.Exe, err)
+	}
+	p.Result, p.Reason = StateRolledBack, reason
+	if err := writePending(dir, p); err != nil {
+		return err
+	}
+	return syscall.Exec(p.Exe, p.Args, os.Environ())
+}
+
+// Reexec replaces this process with the binary at its own path (swapped
+// by an upgrade), with the same arguments and environment.
+func Reexec() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	return syscall.Exec(exe, os.Args, os.Environ())
+}
