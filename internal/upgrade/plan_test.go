@@ -6,6 +6,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/shoal-dev/shoal/internal/flock"
 )
 
 func TestWindow(t *testing.T) {
@@ -59,5 +61,20 @@ func TestAliveSeesExitedProcesses(t *testing.T) {
 	}
 	if alive(1 << 30) {
 		t.Fatal("a pid that cannot exist is alive")
+	}
+}
+
+func TestTakenOverSeesAnotherHolder(t *testing.T) {
+	dir := t.TempDir()
+	if takenOver(dir, 1500*time.Millisecond) {
+		t.Fatal("a free data dir counted as taken over")
+	}
+	release, err := flock.Acquire(dir, "--data-dir", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if !takenOver(dir, time.Second) {
+		t.Fatal("a held data dir not seen as taken over")
 	}
 }

@@ -3,9 +3,12 @@ package upgrade
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/shoal-dev/shoal/internal/flock"
 )
 
 // Watch is `shoal upgrade-watchdog`, run from the previous binary while
@@ -67,7 +70,30 @@ func rollback(dir string, p *pending, reason string, report func(string, ...any)
 	if err := writePending(dir, p); err != nil {
 		return err
 	}
+	// A supervisor (systemd Restart=, with KillMode=process as shoal's unit
+	// has) restarts shoal from the restored binary by itself: re-execute
+	// only if nobody took the node's data dir meanwhile.
+	if takenOver(filepath.Dir(dir), takeoverWait) {
+		report("shoal %s was restarted by its supervisor; watchdog done", p.From)
+		return nil
+	}
 	return syscall.Exec(p.Exe, p.Args, os.Environ())
+}
+
+// takeoverWait covers a supervisor's restart delay (K3s's unit: 5 s).
+const takeoverWait = 10 * time.Second
+
+// takenOver reports whether another process holds the lock of dir (the
+// node's data dir) within wait.
+func takenOver(dir string, wait time.Duration) bool {
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(time.Second) {
+		release, err := flock.Acquire(dir, "--data-dir", "shoal")
+		if err != nil {
+			return true
+		}
+		release()
+	}
+	return false
 }
 
 // Reexec replaces this process with the binary at its own path (swapped
