@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -53,7 +54,16 @@ type Supervisor struct {
 	done    chan struct{}
 	err     error
 	now     func() time.Time
+
+	// Every agent asks for the server list every 15 s: one apiserver read
+	// per serversTTL serves them all.
+	serversMu   sync.Mutex
+	serversList []string
+	serversAt   time.Time
 }
+
+// serversTTL is how long a read of the server list is reused.
+const serversTTL = 10 * time.Second
 
 var _ lifecycle.Component = (*Supervisor)(nil)
 
@@ -166,11 +176,16 @@ func (s *Supervisor) agentConfig(w http.ResponseWriter, r *http.Request) {
 // address, kept by upstream's lease reconciler), at this supervisor's port
 // (all servers of a cluster use the same --https-listen-port).
 func (s *Supervisor) servers(ctx context.Context) []string {
+	s.serversMu.Lock()
+	defer s.serversMu.Unlock()
+	if s.serversList != nil && s.now().Sub(s.serversAt) < serversTTL {
+		return s.serversList
+	}
 	out := []string{s.cfg.Advertise}
 	_, port, _ := net.SplitHostPort(s.cfg.Advertise)
 	slice, err := s.cfg.Client.DiscoveryV1().EndpointSlices("default").Get(ctx, "kubernetes", metav1.GetOptions{})
 	if err != nil {
-		return out
+		return out // not cached: the next agent asks again
 	}
 	for _, e := range slice.Endpoints {
 		for _, ip := range e.Addresses {
@@ -179,6 +194,7 @@ func (s *Supervisor) servers(ctx context.Context) []string {
 			}
 		}
 	}
+	s.serversList, s.serversAt = out, s.now()
 	return out
 }
 

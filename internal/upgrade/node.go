@@ -81,8 +81,8 @@ func (u *Upgrader) run(ctx context.Context) error {
 					}
 					initial = nil
 				}
-			} else if target, ok := u.targeted(n); ok {
-				return u.switchTo(ctx, target, n.Annotations)
+			} else if target, ok := u.targeted(n); ok && u.switchTo(ctx, target, n.Annotations) {
+				return ErrRestart
 			}
 		}
 		select {
@@ -103,9 +103,10 @@ func (u *Upgrader) targeted(n *corev1.Node) (string, bool) {
 	return target, true
 }
 
-// switchTo performs the upgrade and asks for the restart; a failure before
-// the switch is reported as a roll-back (nothing was changed).
-func (u *Upgrader) switchTo(ctx context.Context, target string, a map[string]string) error {
+// switchTo performs the upgrade and reports whether shoal must restart; a
+// failure before the switch is reported as a roll-back (nothing changed,
+// and the RolledBack state keeps the node from retrying that target).
+func (u *Upgrader) switchTo(ctx context.Context, target string, a map[string]string) bool {
 	deadline := u.Deadline
 	if secs, err := strconv.Atoi(a[AnnDeadline]); err == nil && secs > 0 {
 		deadline = time.Duration(secs) * time.Second
@@ -113,9 +114,9 @@ func (u *Upgrader) switchTo(ctx context.Context, target string, a map[string]str
 	if err := u.upgrade(ctx, target, a[AnnBinary], a[AnnSHA256], deadline); err != nil {
 		u.Report("upgrade to %s failed before the switch: %v", target, err)
 		_ = u.annotate(ctx, map[string]string{AnnState: StateRolledBack, AnnReason: err.Error()})
-		return u.run(ctx)
+		return false
 	}
-	return ErrRestart
+	return true
 }
 
 // verify waits for the node to be Ready (the new shoal's kubelet posts it)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,15 +32,11 @@ func rawDatastore(t *testing.T, dir string) []byte {
 // dir, in network namespace netns ("" for this one).
 func secretsEncrypt(t *testing.T, netns, dir string, args ...string) string {
 	t.Helper()
-	argv := append(append([]string{shoalBin(t), "secrets-encrypt"}, args...), "-d", dir)
-	if netns != "" {
-		argv = append([]string{"nsenter", "--net=/var/run/netns/" + netns}, argv...)
-	}
-	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	out, err := shoalInNetns(t, netns, append(append([]string{"secrets-encrypt"}, args...), "-d", dir)...)
 	if err != nil {
 		t.Fatalf("secrets-encrypt %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return string(out)
+	return out
 }
 
 // TestSecretsEncryption: with --secrets-encryption a Secret's value never

@@ -97,3 +97,15 @@ func (h *host) shoal(t *testing.T, args ...string) string {
 	}
 	return out
 }
+
+// shoalInNetns runs a shoal client command in network namespace netns ("" for
+// this one) and returns its combined output.
+func shoalInNetns(t *testing.T, netns string, args ...string) (string, error) {
+	t.Helper()
+	argv := append([]string{shoalBin(t)}, args...)
+	if netns != "" {
+		argv = append([]string{"nsenter", "--net=/var/run/netns/" + netns}, argv...)
+	}
+	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	return string(out), err
+}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,14 +30,7 @@ func testSnapshotRestore(t *testing.T, netns string, port int, extra ...string) 
 		return append([]string{"-d", d, "--https-listen-port", fmt.Sprint(port), "--write-kubeconfig", filepath.Join(d, "kubeconfig.yaml"),
 			"--disable-agent", "--disable", "metrics-server,coredns,ingress,servicelb,local-storage"}, extra...)
 	}
-	shoal := func(args ...string) (string, error) {
-		cmd := exec.Command(shoalBin(t), args...)
-		if netns != "" {
-			cmd = exec.Command("nsenter", append([]string{"--net=/var/run/netns/" + netns, shoalBin(t)}, args...)...)
-		}
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
+	shoal := func(args ...string) (string, error) { return shoalInNetns(t, netns, args...) }
 	s := startServerIn(t, netns, dir, port, args(dir)...)
 	s.waitReady(3 * time.Minute)
 	s.mustKubectl(33, "", "create", "namespace", "keep-me")
