@@ -13,7 +13,6 @@ TAGS := selinux,notest,grpcnotrace,kustomize_disable_go_plugin_support,no_btrfs,
 PKG := github.com/shoal-dev/shoal
 IMAGES := dist/images
 PAUSE_TAG := 3.10.2
-K8S_SRC = $(shell $(GO) list -m -f '{{.Dir}}' k8s.io/kubernetes)
 LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/component-base/version.gitVersion=$(K8S_VERSION)+shoal \
 	-X k8s.io/component-base/version.gitMajor=1 \
@@ -24,7 +23,7 @@ LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR) \
 	-X github.com/containerd/containerd/v2/version.Version=$(CONTAINERD_VERSION)
 
-.PHONY: all build build-next deps test-deps run test unit integration bench clean images runtime
+.PHONY: test-os all build build-next deps test-deps run test unit integration bench clean images runtime
 all: build
 
 build: bin/shoal
@@ -67,6 +66,9 @@ deps:
 # What only the tests need: PostgreSQL for the external-datastore test.
 test-deps: deps
 	@test -x /usr/lib/postgresql/15/bin/postgres || (apt-get update && apt-get install -y --no-install-recommends postgresql)
+	@command -v qemu-system-x86_64 >/dev/null && command -v grub-mkimage >/dev/null && command -v depmod >/dev/null && \
+	  test -x /bin/busybox && command -v cpio >/dev/null || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(QEMU_PKGS))
 
 # The README's first command: install what is missing, build, run a server.
 DATA_DIR ?= /var/lib/shoal
@@ -81,7 +83,13 @@ unit:
 	$(GO) test -tags $(TAGS) -count=1 ./internal/... ./images/...
 
 integration:
-	SHOAL_BIN=$(CURDIR)/bin/shoal SHOAL_NEXT_BIN=$(CURDIR)/bin/shoal-next $(GO) test -tags $(TAGS) -count=1 -timeout 45m -v ./test/integration/...
+	SHOAL_BIN=$(CURDIR)/bin/shoal SHOAL_NEXT_BIN=$(CURDIR)/bin/shoal-next $(GO) test -tags $(TAGS),qemu -count=1 -timeout 45m -v ./test/integration/...
+
+# OS images end to end in qemu (software emulation, no KVM): a GRUB disk
+# with two slots, Debian's kernel, busybox; ≈ 1.5 min, also in `make test`.
+QEMU_PKGS := qemu-system-x86 grub-pc-bin grub2-common busybox-static kmod cpio e2fsprogs fdisk
+test-os: test-deps build
+	SHOAL_BIN=$(CURDIR)/bin/shoal $(GO) test -tags $(TAGS),qemu -count=1 -timeout 30m -v -run TestOSImageQemu ./test/integration/
 
 # Air-gapped images, built from source with no registry and no engine:
 # the upstream pause (C, from the k8s.io/kubernetes module, static) and the
@@ -96,7 +104,7 @@ images: $(IMAGES)/pause.tar $(IMAGES)/coredns.tar $(IMAGES)/metrics-server.tar $
 $(IMAGES)/pause.tar: | deps
 	mkdir -p $(IMAGES) dist/bin
 	$(GO) mod download k8s.io/kubernetes
-	gcc -Os -static -DVERSION=$(PAUSE_TAG) -o dist/bin/pause $(K8S_SRC)/build/pause/linux/pause.c
+	gcc -Os -static -DVERSION=$(PAUSE_TAG) -o dist/bin/pause $$($(GO) list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c
 	strip dist/bin/pause
 	$(GO) run ./tools/mkimage -ref registry.k8s.io/pause:$(PAUSE_TAG) -bin dist/bin/pause -path /pause -o $@
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -24,6 +25,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/supervisor"
 	"github.com/shoal-dev/shoal/internal/token"
 	"github.com/shoal-dev/shoal/internal/tunnel"
+	"github.com/shoal-dev/shoal/internal/upgrade"
 )
 
 // LoadBalancerAddr is where a joined node's components reach the servers.
@@ -68,7 +70,7 @@ func joined(ctx context.Context, cfg *config.AgentCommand, report func(string, .
 	}
 	allow := allowLocal(cfg.NodeIP, cfg.NodeName, stack.Client)
 	tun := tunnel.New("wss://"+LoadBalancerAddr+supervisor.PathConnect, tlsCfg, allow, report)
-	upgrader := node.NewUpgrader(cfg.Agent, stack, fromServer(tlsCfg), report)
+	upgrader := node.NewUpgrader(cfg.Agent, stack, upgrade.FromServer("https://"+LoadBalancerAddr, &http.Transport{TLSClientConfig: tlsCfg}), report)
 	return []lifecycle.Component{lb, newServerList(lb, u.Host, tlsCfg), tun, upgrader}, stack, nil
 }
 

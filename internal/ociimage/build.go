@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"sort"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -24,6 +25,9 @@ type Spec struct {
 	Env        []string // KEY=value
 	Ports      []string // e.g. 8080/tcp
 	Entrypoint []string // defaults to [InImage]
+	// Files are more files: absolute path in the image → file on disk
+	// (an OS image is files only: Binary may then be empty).
+	Files map[string]string
 }
 
 // epoch makes builds reproducible: same binary, same digest.
@@ -31,13 +35,16 @@ var epoch = time.Unix(0, 0).UTC()
 
 // Build returns the image described by s.
 func Build(s Spec) (v1.Image, error) {
-	bin, err := os.ReadFile(s.Binary)
+	files := map[string]string{}
+	for in, host := range s.Files {
+		files[in] = host
+	}
+	if s.Binary != "" {
+		files[s.InImage] = s.Binary
+	}
+	layerTar, err := tarWithFiles(files)
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", s.Ref, err)
-	}
-	layerTar, err := tarWithFile(s.InImage, bin)
-	if err != nil {
-		return nil, err
 	}
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(layerTar)), nil
@@ -56,7 +63,7 @@ func Build(s Spec) (v1.Image, error) {
 	cfg = cfg.DeepCopy()
 	cfg.OS, cfg.Architecture, cfg.Created = "linux", "amd64", v1.Time{Time: epoch}
 	cfg.Config.Entrypoint = s.Entrypoint
-	if len(cfg.Config.Entrypoint) == 0 {
+	if len(cfg.Config.Entrypoint) == 0 && s.InImage != "" {
 		cfg.Config.Entrypoint = []string{s.InImage}
 	}
 	cfg.Config.Env = s.Env
@@ -85,21 +92,47 @@ func Write(s Spec, out string) (v1.Hash, error) {
 	return img.Digest()
 }
 
-func tarWithFile(inImage string, data []byte) ([]byte, error) {
+// tarWithFiles is a layer holding files (path in the image → file on
+// disk) and their parent directories, with fixed times: the same inputs
+// give the same digest.
+func tarWithFiles(files map[string]string) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	dir := path.Dir(inImage)
-	if dir != "/" {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dir[1:] + "/", Mode: 0o755, ModTime: epoch}); err != nil {
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		if !path.IsAbs(p) {
+			return nil, fmt.Errorf("%s: not an absolute path in the image", p)
+		}
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	dirs := map[string]bool{"/": true}
+	var mkdirs func(d string) error
+	mkdirs = func(d string) error {
+		if dirs[d] {
+			return nil
+		}
+		if err := mkdirs(path.Dir(d)); err != nil {
+			return err
+		}
+		dirs[d] = true
+		return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d[1:] + "/", Mode: 0o755, ModTime: epoch})
+	}
+	for _, p := range paths {
+		data, err := os.ReadFile(files[p])
+		if err != nil {
 			return nil, err
 		}
-	}
-	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: inImage[1:], Mode: 0o755, Size: int64(len(data)), ModTime: epoch}
-	if err := tw.WriteHeader(hdr); err != nil {
-		return nil, err
-	}
-	if _, err := tw.Write(data); err != nil {
-		return nil, err
+		if err := mkdirs(path.Dir(p)); err != nil {
+			return nil, err
+		}
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: p[1:], Mode: 0o755, Size: int64(len(data)), ModTime: epoch}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return nil, err
+		}
 	}
 	if err := tw.Close(); err != nil {
 		return nil, err

@@ -35,6 +35,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/kubeconfig"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/node"
+	"github.com/shoal-dev/shoal/internal/osimage"
 	"github.com/shoal-dev/shoal/internal/snapshot"
 	"github.com/shoal-dev/shoal/internal/supervisor"
 	"github.com/shoal-dev/shoal/internal/token"
@@ -324,7 +325,8 @@ func addonControllers(cfg *config.Server, admin *rest.Config, report func(string
 		return nil, err
 	}
 	out := []lifecycle.Component{helm.New(admin, cfg.Paths.Cred("admin"), cfg.Paths.Manifests),
-		&upgrade.Controller{LocalNode: localNodeName(cfg), Client: client, Dynamic: dyn, Report: report}}
+		&upgrade.Controller{LocalNode: localNodeName(cfg), Client: client, Dynamic: dyn, Report: report},
+		&osimage.Controller{Client: client, Dynamic: dyn, Report: report}}
 	if !slices.Contains(cfg.Disable, "servicelb") {
 		out = append(out, servicelb.New(client))
 	}

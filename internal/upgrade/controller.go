@@ -205,7 +205,7 @@ func isServer(n *corev1.Node) bool { _, ok := n.Labels[serverLabel]; return ok }
 
 // start cordons (and drains) the node and sets its target.
 func (c *Controller) start(ctx context.Context, n *corev1.Node, p *Plan) error {
-	ann := map[string]any{AnnTarget: p.Spec.Version, AnnBinary: p.Spec.Binary.File, AnnSHA256: p.Spec.Binary.SHA256,
+	ann := map[string]any{AnnTarget: p.Spec.Version, AnnBinary: p.Spec.Binary.File, AnnSHA256: p.Spec.Binary.SHA256, AnnPath: nilIfEmpty(p.Spec.Binary.Path),
 		AnnDeadline: fmt.Sprint(max(30, p.Spec.DeadlineSeconds)), AnnState: nil, AnnReason: nil}
 	spec := map[string]any{}
 	if p.cordon() && !n.Spec.Unschedulable {
@@ -271,4 +271,12 @@ func (c *Controller) event(ctx context.Context, p *Plan, reason, msg string) {
 		FirstTimestamp: now, LastTimestamp: now, Count: 1,
 	}, metav1.CreateOptions{})
 	c.Report("upgrade plan %s: %s: %s", p.Name, reason, msg)
+}
+
+// nilIfEmpty is a merge-patch value: nil removes the annotation.
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

@@ -20,11 +20,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/ociimage"
 	"github.com/shoal-dev/shoal/internal/version"
 )
-
-// Fetch writes the binary named file (from the server) to w.
-type Fetch func(ctx context.Context, file string, w io.Writer) error
 
 // Upgrader is the node's side: it reports the version it runs, verifies
 // an upgrade it re-executed into, and performs the one its node is
@@ -111,7 +109,7 @@ func (u *Upgrader) switchTo(ctx context.Context, target string, a map[string]str
 	if secs, err := strconv.Atoi(a[AnnDeadline]); err == nil && secs > 0 {
 		deadline = time.Duration(secs) * time.Second
 	}
-	if err := u.upgrade(ctx, target, a[AnnBinary], a[AnnSHA256], deadline); err != nil {
+	if err := u.upgrade(ctx, target, source{file: a[AnnBinary], sha256: a[AnnSHA256], path: a[AnnPath]}, deadline); err != nil {
 		u.Report("upgrade to %s failed before the switch: %v", target, err)
 		_ = u.annotate(ctx, map[string]string{AnnState: StateRolledBack, AnnReason: err.Error()})
 		return false
@@ -151,13 +149,13 @@ func ready(n *corev1.Node) bool {
 
 // upgrade fetches and checks the binary, keeps the running one, swaps the
 // new one in, starts the watchdog and writes what it needs.
-func (u *Upgrader) upgrade(ctx context.Context, target, file, sum string, deadline time.Duration) error {
-	u.Report("upgrading shoal %s → %s (%s)", version.Version, target, file)
+func (u *Upgrader) upgrade(ctx context.Context, target string, src source, deadline time.Duration) error {
+	u.Report("upgrading shoal %s → %s (%s%s)", version.Version, target, src.file, src.path)
 	if err := u.annotate(ctx, map[string]string{AnnState: StateUpgrading, AnnReason: ""}); err != nil {
 		return err
 	}
 	next := filepath.Join(u.Dir, "shoal-"+target)
-	if err := u.download(ctx, file, sum, next); err != nil {
+	if err := u.fetchBinary(ctx, src, next); err != nil {
 		return err
 	}
 	exe, err := os.Executable()
@@ -192,14 +190,42 @@ func (u *Upgrader) upgrade(ctx context.Context, target, file, sum string, deadli
 	return nil
 }
 
-// download fetches file to path and checks its digest.
-func (u *Upgrader) download(ctx context.Context, file, sum, path string) error {
+// source is where the new binary comes from: a file on the server, or
+// the file at path in an image archive on the server.
+type source struct{ file, sha256, path string }
+
+// fetchBinary downloads and checks src, and writes the binary to path.
+func (u *Upgrader) fetchBinary(ctx context.Context, src source, path string) error {
+	if src.path == "" {
+		return Download(ctx, u.Fetch, src.file, src.sha256, path, 0o700)
+	}
+	archive := path + ".image.tar"
+	defer os.Remove(archive)
+	if err := Download(ctx, u.Fetch, src.file, src.sha256, archive, 0o600); err != nil {
+		return err
+	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o700)
 	if err != nil {
 		return err
 	}
+	err = ociimage.CopyFile(archive, src.path, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+	}
+	return err
+}
+
+// Download fetches file to path (mode) and checks its sha256.
+func Download(ctx context.Context, fetch Fetch, file, sum, path string, mode os.FileMode) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
+	if err != nil {
+		return err
+	}
 	h := sha256.New()
-	err = u.Fetch(ctx, file, io.MultiWriter(f, h))
+	err = fetch(ctx, file, io.MultiWriter(f, h))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -209,13 +235,18 @@ func (u *Upgrader) download(ctx context.Context, file, sum, path string) error {
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
 		_ = os.Remove(path)
-		return fmt.Errorf("binary %s has sha256 %s, the Plan says %s", file, got, sum)
+		return fmt.Errorf("%s has sha256 %s, expected %s", file, got, sum)
 	}
 	return nil
 }
 
 // annotate merges annotations into the node (a "" value removes one).
 func (u *Upgrader) annotate(ctx context.Context, ann map[string]string) error {
+	return Annotate(ctx, u.Client, u.NodeName, ann)
+}
+
+// Annotate merges annotations into node's (a "" value removes one).
+func Annotate(ctx context.Context, c kubernetes.Interface, node string, ann map[string]string) error {
 	m := map[string]any{}
 	for k, v := range ann {
 		if v == "" {
@@ -225,7 +256,7 @@ func (u *Upgrader) annotate(ctx context.Context, ann map[string]string) error {
 		}
 	}
 	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": m}})
-	_, err := u.Client.CoreV1().Nodes().Patch(ctx, u.NodeName, types.MergePatchType, patch, metav1.PatchOptions{})
+	_, err := c.CoreV1().Nodes().Patch(ctx, node, types.MergePatchType, patch, metav1.PatchOptions{})
 	return err
 }
 
@@ -234,16 +265,3 @@ func (u *Upgrader) Ready(context.Context) error { return nil }
 
 // Stop implements lifecycle.Component.
 func (u *Upgrader) Stop(ctx context.Context) error { return u.Halt(ctx) }
-
-// FromDir fetches binaries from a directory (a server's own node).
-func FromDir(dir string) Fetch {
-	return func(_ context.Context, file string, w io.Writer) error {
-		f, err := os.Open(filepath.Join(dir, filepath.Base(file)))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(w, f)
-		return err
-	}
-}

@@ -17,6 +17,9 @@ type PlanSpec struct {
 	Binary  struct {
 		File   string `json:"file"`
 		SHA256 string `json:"sha256"`
+		// Path is shoal's path inside the image when File is an image
+		// archive (as air-gapped images are); empty: File is the binary.
+		Path string `json:"path,omitempty"`
 	} `json:"binary"`
 	NodeSelector struct {
 		MatchLabels map[string]string `json:"matchLabels,omitempty"`

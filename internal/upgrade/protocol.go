@@ -20,6 +20,7 @@ const (
 	AnnTarget   = "upgrade.shoal.io/target"   // controller: the version to run
 	AnnBinary   = "upgrade.shoal.io/binary"   // controller: file name on the server
 	AnnSHA256   = "upgrade.shoal.io/sha256"   // controller: the binary's digest
+	AnnPath     = "upgrade.shoal.io/path"     // controller: shoal's path in the image (binary is an image archive)
 	AnnCordoned = "upgrade.shoal.io/cordoned" // controller: it cordoned the node
 	AnnDeadline = "upgrade.shoal.io/deadline" // controller: seconds to come back Ready
 )

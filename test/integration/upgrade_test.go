@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/shoal-dev/shoal/internal/ociimage"
 )
 
 // nextBin is the same shoal linked with the next version string.
@@ -56,7 +58,7 @@ kind: Plan
 metadata: {name: %s}
 spec:
   version: %s
-  binary: {file: %s, sha256: %s}
+  binary: {file: %s, sha256: %s%s}
   concurrency: 1
   deadlineSeconds: 120
   nodeSelector: {matchLabels: {%s}}
@@ -116,6 +118,7 @@ func TestUpgradePlan(t *testing.T) {
 	s.mustKubectl(33, "", "rollout", "status", "deploy/spread", "--timeout=180s")
 	ip := strings.TrimSpace(s.mustKubectl(33, "", "get", "svc", "spread", "-o", "jsonpath={.spec.clusterIP}"))
 
+	history := watchReadiness(t, clientFor(t, s, sh.ip+":6443"), "spread")
 	// The request loop runs on the server's host, through kube-proxy's rules.
 	var ok, failed atomic.Int64
 	stop := make(chan struct{})
@@ -139,8 +142,13 @@ func TestUpgradePlan(t *testing.T) {
 		}
 	}()
 
-	sum := offer(t, dir, next, "shoal-next")
-	s.mustKubectl(33, fmt.Sprintf(planTemplate, "to-next", nextVersion, "shoal-next", sum, ""), "apply", "-f", "-")
+	// The new version comes as an image (the air-gap format) holding shoal.
+	nextImage := filepath.Join(t.TempDir(), "shoal-next.tar")
+	if _, err := ociimage.Write(ociimage.Spec{Ref: "localhost/shoal:next", Files: map[string]string{"/bin/shoal": next}}, nextImage); err != nil {
+		t.Fatal(err)
+	}
+	sum := offer(t, dir, nextImage, "shoal-next.tar")
+	s.mustKubectl(33, fmt.Sprintf(planTemplate, "to-next", nextVersion, "shoal-next.tar", sum, ", path: /bin/shoal", ""), "apply", "-f", "-")
 	maxCordoned := 0
 	eventually(t, 8*time.Minute, "the plan to "+nextVersion+" completes", func() (bool, string) {
 		if out, err := s.kubectl(33, "", "get", "nodes", "-o", "json"); err == nil {
@@ -160,6 +168,9 @@ func TestUpgradePlan(t *testing.T) {
 	})
 	close(stop)
 	<-loopDone
+	if failed.Load() > 0 {
+		t.Logf("readiness of the Service's endpoints and pods during the upgrade:\n%s", history)
+	}
 	t.Logf("requests during the upgrade: %d ok, %d failed; at most %d node(s) cordoned at once", ok.Load(), failed.Load(), maxCordoned)
 	// The acceptance is zero failures; one failed request was seen in one
 	// of five runs (cause not found yet: the failures are logged above with
@@ -182,7 +193,7 @@ func TestUpgradePlan(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum = offer(t, dir, bad, "shoal-bad")
-	s.mustKubectl(33, fmt.Sprintf(planTemplate, "to-bad", "bad", "shoal-bad", sum, "tier: edge"), "apply", "-f", "-")
+	s.mustKubectl(33, fmt.Sprintf(planTemplate, "to-bad", "bad", "shoal-bad", sum, "", "tier: edge"), "apply", "-f", "-")
 	first, second := agents[0].h.name, agents[1].h.name
 	eventually(t, 4*time.Minute, "the plan to a broken binary fails", func() (bool, string) {
 		out, _ := s.kubectl(33, "", "get", "plan", "to-bad", "-o", "jsonpath={.status.phase} {.status.reason}")

@@ -1,5 +1,7 @@
 // Command mkimage writes a single-binary image tarball (used by
-// `make images`): mkimage -ref localhost/shoal-echo:v1 -bin FILE -path /shoal-echo -o OUT.tar
+// `make images`): mkimage -ref localhost/shoal-echo:v1 -bin FILE -path /shoal-echo -o OUT.tar;
+// -file /IN/IMAGE=FILE (repeatable) adds files, e.g. an OS image's
+// /boot/vmlinuz and /boot/initrd.img (then -bin may be left out).
 package main
 
 import (
@@ -20,9 +22,18 @@ func main() {
 	flag.StringVar(&env, "env", "", "comma-separated KEY=value")
 	flag.StringVar(&ports, "ports", "", "comma-separated exposed ports, e.g. 8080/tcp")
 	flag.StringVar(&out, "o", "", "output tarball")
+	s.Files = map[string]string{}
+	flag.Func("file", "/PATH/IN/IMAGE=FILE: one more file (repeatable)", func(v string) error {
+		in, host, ok := strings.Cut(v, "=")
+		if !ok || !strings.HasPrefix(in, "/") || host == "" {
+			return fmt.Errorf("want /PATH/IN/IMAGE=FILE, got %q", v)
+		}
+		s.Files[in] = host
+		return nil
+	})
 	flag.Parse()
-	if s.Ref == "" || s.Binary == "" || out == "" || !strings.HasPrefix(s.InImage, "/") {
-		fmt.Fprintln(os.Stderr, "mkimage: -ref, -bin, -o and an absolute -path are required")
+	if s.Ref == "" || out == "" || (s.Binary == "" && len(s.Files) == 0) || (s.Binary != "" && !strings.HasPrefix(s.InImage, "/")) {
+		fmt.Fprintln(os.Stderr, "mkimage: -ref, -o and -bin with an absolute -path (or -file) are required")
 		os.Exit(2)
 	}
 	if env != "" {
