@@ -57,6 +57,6 @@ func local(cfg *config.AgentCommand, start time.Time, report func(string, ...any
 	if err != nil {
 		return nil, err
 	}
-	stack.Components = append(stack.Components, node.NewUpgrader(cfg.Agent, stack, upgrade.FromDir(paths.Upgrades), report))
+	stack.Components = append(stack.Components, node.Upgraders(cfg.Agent, stack, upgrade.FromDir(paths.Upgrades), report)...)
 	return stack, nil
 }

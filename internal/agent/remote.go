@@ -70,8 +70,8 @@ func joined(ctx context.Context, cfg *config.AgentCommand, report func(string, .
 	}
 	allow := allowLocal(cfg.NodeIP, cfg.NodeName, stack.Client)
 	tun := tunnel.New("wss://"+LoadBalancerAddr+supervisor.PathConnect, tlsCfg, allow, report)
-	upgrader := node.NewUpgrader(cfg.Agent, stack, upgrade.FromServer("https://"+LoadBalancerAddr, &http.Transport{TLSClientConfig: tlsCfg}), report)
-	return []lifecycle.Component{lb, newServerList(lb, u.Host, tlsCfg), tun, upgrader}, stack, nil
+	upgraders := node.Upgraders(cfg.Agent, stack, upgrade.FromServer("https://"+LoadBalancerAddr, &http.Transport{TLSClientConfig: tlsCfg}), report)
+	return append([]lifecycle.Component{lb, newServerList(lb, u.Host, tlsCfg), tun}, upgraders...), stack, nil
 }
 
 // joinWithRetry retries while no server can be reached (one may be

@@ -20,6 +20,7 @@ type Agent struct {
 	NodeLabels         []string
 	NodeTaints         []string
 	FlannelBackend     string
+	OSBootDir          string // the boot file system with the OS slots (enables OS images)
 	ExtraKubeletArgs   []string
 	ExtraKubeProxyArgs []string
 
@@ -50,6 +51,7 @@ func (a *Agent) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&a.NodeLabels, "node-label", nil, "Label to register the node with, key=value (repeatable)")
 	fs.StringArrayVar(&a.NodeTaints, "node-taint", nil, "Taint to register the node with, key=value:Effect (repeatable)")
 	fs.StringVar(&a.FlannelBackend, "flannel-backend", "vxlan", "Pod network backend: "+strings.Join(FlannelBackends, ", "))
+	fs.StringVar(&a.OSBootDir, "os-boot-dir", "", "Boot file system holding slots/a, slots/b and boot/grub/grubenv: enables OS images (OSImage)")
 	fs.StringArrayVar(&a.ExtraKubeletArgs, "kubelet-arg", nil, "Extra kubelet flag as key=value (repeatable, wins over shoal's)")
 	fs.StringArrayVar(&a.ExtraKubeProxyArgs, "kube-proxy-arg", nil, "Extra kube-proxy flag as key=value (repeatable)")
 }

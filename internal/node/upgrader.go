@@ -1,15 +1,25 @@
 package node
 
 import (
+	"path/filepath"
 	"time"
 
 	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/osimage"
 	"github.com/shoal-dev/shoal/internal/upgrade"
 )
 
-// NewUpgrader is the node's side of shoal upgrades (package upgrade),
-// with the node's own identity.
-func NewUpgrader(a config.Agent, s *Stack, fetch upgrade.Fetch, report func(string, ...any)) *upgrade.Upgrader {
-	return &upgrade.Upgrader{Client: s.Client, NodeName: a.NodeName, Dir: a.AgentPaths.Upgrade, Fetch: fetch,
-		Deadline: 5 * time.Minute, Report: report}
+// Upgraders are the node's sides of shoal upgrades (package upgrade) and,
+// with --os-boot-dir, of OS images (package osimage, GRUB backend; a new
+// slot is confirmed once the node is Ready), with the node's identity.
+func Upgraders(a config.Agent, s *Stack, fetch upgrade.Fetch, report func(string, ...any)) []lifecycle.Component {
+	out := []lifecycle.Component{&upgrade.Upgrader{Client: s.Client, NodeName: a.NodeName, Dir: a.AgentPaths.Upgrade,
+		Fetch: fetch, Deadline: 5 * time.Minute, Report: report}}
+	if a.OSBootDir != "" {
+		out = append(out, &osimage.Agent{Client: s.Client, NodeName: a.NodeName,
+			Slots: osimage.Grub{Root: a.OSBootDir, Env: filepath.Join(a.OSBootDir, "boot", "grub", "grubenv")},
+			Dir:   filepath.Join(a.AgentPaths.Upgrade, "os"), Fetch: fetch, NodeReady: true, Report: report})
+	}
+	return out
 }

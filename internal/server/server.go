@@ -267,7 +267,7 @@ func localNode(cfg *config.Server, c *certs.Server, report func(string, ...any))
 	if err != nil {
 		return nil, err
 	}
-	stack.Components = append(stack.Components, node.NewUpgrader(cfg.Agent, stack, upgrade.FromDir(cfg.Paths.Upgrades), report))
+	stack.Components = append(stack.Components, node.Upgraders(cfg.Agent, stack, upgrade.FromDir(cfg.Paths.Upgrades), report)...)
 	return stack, nil
 }
 
