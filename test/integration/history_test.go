@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"flag"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
 )
 
 // readiness records, with times, every change to the ready endpoints of
@@ -31,6 +34,13 @@ type readiness struct {
 // app=svc) in the default namespace.
 func watchReadiness(t *testing.T, cs kubernetes.Interface, svc string) *readiness {
 	r := &readiness{last: map[string]string{}, stopCh: make(chan struct{})}
+	// The reflectors log every watch the restarting server breaks; the
+	// history below is what matters.
+	fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(fs)
+	_ = fs.Set("logtostderr", "false")
+	_ = fs.Set("stderrthreshold", "FATAL")
+	klog.SetOutput(io.Discard)
 	f := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace("default"))
 	record := func(obj any) {
 		switch o := obj.(type) {
