@@ -27,7 +27,7 @@ func NewRoot() *cobra.Command {
 		},
 		Run: func(cmd *cobra.Command, _ []string) { _ = cmd.Help() },
 	}
-	root.AddCommand(newServerCommand(), newAgentCommand(), newUpgradeWatchdogCommand(), newOSCommand(), newTokenCommand(), newCheckConfigCommand(), newCertificateCommand(), newSecretsEncryptCommand(), newSnapshotCommand(), newImagesCommand(), newCrictlCommand(), newKubectlCommand(), newContainerdCommand(), newCtrCommand(), &cobra.Command{
+	root.AddCommand(newServerCommand(), newAgentCommand(), newUpgradeWatchdogCommand(), newOSCommand(), newGitOpsCommand(), newTokenCommand(), newCheckConfigCommand(), newCertificateCommand(), newSecretsEncryptCommand(), newSnapshotCommand(), newImagesCommand(), newCrictlCommand(), newKubectlCommand(), newContainerdCommand(), newCtrCommand(), &cobra.Command{
 		Use:   "version",
 		Short: "Print shoal's and Kubernetes' versions",
 		Args:  cobra.NoArgs,

@@ -20,6 +20,7 @@ type Paths struct {
 	EgressSocket string // the supervisor's CONNECT proxy for kube-apiserver's egress
 	StorageDir   string // local-path volumes
 	Upgrades     string // binaries upgrade Plans name, served to nodes
+	GitOps       string // one bare clone per GitRepo
 }
 
 // NewPaths derives every path from the data dir.
@@ -41,6 +42,7 @@ func NewPaths(dataDir string) Paths {
 		EgressSocket: filepath.Join(server, "egress.sock"),
 		StorageDir:   filepath.Join(dataDir, "storage"),
 		Upgrades:     filepath.Join(server, "upgrades"),
+		GitOps:       filepath.Join(server, "gitops"),
 	}
 }
 

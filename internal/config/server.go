@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/spf13/pflag"
 
 	"github.com/shoal-dev/shoal/internal/addons"
@@ -32,6 +34,8 @@ type Server struct {
 	BindAddress      string
 	AdvertiseAddress string
 	TLSSANs          []string
+	ClusterLabels    []string          // --cluster-label k=v, matched by GitRepo targets
+	ClusterLabelSet  map[string]string // derived by Complete
 	ClusterCIDR      string
 	ServiceCIDR      string
 	ClusterDNS       string
@@ -82,6 +86,7 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&s.HTTPSListenPort, "https-listen-port", DefaultHTTPSListenPort, "Port of the supervisor: the Kubernetes API and the join endpoints (kube-apiserver itself listens on the next port)")
 	fs.StringVar(&s.BindAddress, "bind-address", "0.0.0.0", "Address the Kubernetes API binds to")
 	fs.StringVar(&s.AdvertiseAddress, "advertise-address", "", "Address advertised to the cluster (default: the IP of the default-route interface)")
+	fs.StringArrayVar(&s.ClusterLabels, "cluster-label", nil, "Label of this cluster, key=value (repeatable): GitRepo targets select clusters by them")
 	fs.StringSliceVar(&s.TLSSANs, "tls-san", nil, "Extra hostname or IP in the API serving certificate (repeatable)")
 	fs.StringVar(&s.ClusterCIDR, "cluster-cidr", "10.42.0.0/16", "Pod network CIDR")
 	fs.StringVar(&s.ServiceCIDR, "service-cidr", "10.43.0.0/16", "Service network CIDR")
@@ -129,6 +134,9 @@ func (s *Server) Complete() error {
 		return fmt.Errorf("--https-listen-port %d: must be between 1 and 65534 (kube-apiserver takes the next port)", s.HTTPSListenPort)
 	}
 	s.APIServerPort = s.HTTPSListenPort + 1
+	if s.ClusterLabelSet, err = labelSet(s.ClusterLabels); err != nil {
+		return err
+	}
 	if s.Token != "" && s.TokenFile != "" {
 		return fmt.Errorf("--token and --token-file: give one, not both")
 	}
@@ -356,3 +364,22 @@ const (
 	DatastoreKine         DatastoreKind = "kine"          // kine over external PostgreSQL/MySQL
 	DatastoreExternalEtcd DatastoreKind = "external-etcd" // an etcd cluster of the user's
 )
+
+// labelSet parses --cluster-label values.
+func labelSet(kvs []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("--cluster-label %q: want key=value", kv)
+		}
+		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
+			return nil, fmt.Errorf("--cluster-label %q: key: %s", kv, errs[0])
+		}
+		if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
+			return nil, fmt.Errorf("--cluster-label %q: value: %s", kv, errs[0])
+		}
+		out[k] = v
+	}
+	return out, nil
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/addons"
 	"github.com/shoal-dev/shoal/internal/addons/deploy"
+	"github.com/shoal-dev/shoal/internal/addons/gitops"
 	"github.com/shoal-dev/shoal/internal/addons/helm"
 	"github.com/shoal-dev/shoal/internal/addons/localpath"
 	"github.com/shoal-dev/shoal/internal/addons/servicelb"
@@ -326,7 +327,8 @@ func addonControllers(cfg *config.Server, admin *rest.Config, report func(string
 	}
 	out := []lifecycle.Component{helm.New(admin, cfg.Paths.Cred("admin"), cfg.Paths.Manifests),
 		&upgrade.Controller{LocalNode: localNodeName(cfg), Client: client, Dynamic: dyn, Report: report},
-		&osimage.Controller{Client: client, Dynamic: dyn, Report: report}}
+		&osimage.Controller{Client: client, Dynamic: dyn, Report: report},
+		&gitops.Controller{Admin: admin, Labels: cfg.ClusterLabelSet, Dir: cfg.Paths.GitOps, Report: report}}
 	if !slices.Contains(cfg.Disable, "servicelb") {
 		out = append(out, servicelb.New(client))
 	}

@@ -11,16 +11,8 @@ import (
 	"strings"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
 
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
@@ -38,8 +30,7 @@ type Deployer struct {
 	report         func(string, ...any)
 	first          chan struct{}
 
-	dyn     dynamic.Interface
-	mapper  *restmapper.DeferredDiscoveryRESTMapper
+	applier *Applier
 	lastErr map[string]string // per file: the error last reported
 }
 
@@ -57,16 +48,11 @@ func (d *Deployer) Name() string { return "manifests" }
 
 // Start runs the apply loop.
 func (d *Deployer) Start(ctx context.Context) error {
-	dyn, err := dynamic.NewForConfig(d.rest)
+	a, err := NewApplier(d.rest, FieldManager, d.report)
 	if err != nil {
 		return err
 	}
-	disc, err := discovery.NewDiscoveryClientForConfig(d.rest)
-	if err != nil {
-		return err
-	}
-	d.dyn = dyn
-	d.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))
+	d.applier = a
 	return d.Go(ctx, d.run)
 }
 
@@ -135,14 +121,14 @@ func (d *Deployer) sync(ctx context.Context, state State) bool {
 			continue
 		}
 		delete(d.lastErr, name)
-		d.deleteAll(ctx, removed(state[name].Objects, refs))
+		d.applier.DeleteAll(ctx, removed(state[name].Objects, refs))
 		state[name] = Record{Hash: hash, Objects: refs}
 		changed = true
 		d.report("manifest %s applied (%d objects)", name, len(refs))
 	}
 	for name, rec := range state {
 		if !seen[name] {
-			d.deleteAll(ctx, rec.Objects)
+			d.applier.DeleteAll(ctx, rec.Objects)
 			delete(state, name)
 			changed = true
 			d.report("manifest %s removed: its %d objects deleted", name, len(rec.Objects))
@@ -177,10 +163,10 @@ func (d *Deployer) applyFile(ctx context.Context, data []byte) ([]Ref, error) {
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(objs, func(i, j int) bool { return rank(objs[i]) < rank(objs[j]) })
+	SortForApply(objs, func(o *unstructured.Unstructured) *unstructured.Unstructured { return o })
 	refs := make([]Ref, 0, len(objs))
 	for _, o := range objs {
-		ref, err := d.apply(ctx, o)
+		ref, err := d.applier.Apply(ctx, o, false)
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", o.GetKind(), o.GetName(), err)
 		}
@@ -197,57 +183,4 @@ func rank(o *unstructured.Unstructured) int {
 		return 1
 	}
 	return 2
-}
-
-func (d *Deployer) mapping(gvk schema.GroupVersionKind) (*meta.RESTMapping, error) {
-	m, err := d.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if meta.IsNoMatchError(err) {
-		d.mapper.Reset() // a CRD applied just before
-		m, err = d.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	}
-	return m, err
-}
-
-func (d *Deployer) apply(ctx context.Context, o *unstructured.Unstructured) (Ref, error) {
-	gvk := o.GroupVersionKind()
-	m, err := d.mapping(gvk)
-	if err != nil {
-		return Ref{}, err
-	}
-	var ri dynamic.ResourceInterface = d.dyn.Resource(m.Resource)
-	if m.Scope.Name() == meta.RESTScopeNameNamespace {
-		if o.GetNamespace() == "" {
-			o.SetNamespace(metav1.NamespaceDefault)
-		}
-		ri = d.dyn.Resource(m.Resource).Namespace(o.GetNamespace())
-	} else {
-		o.SetNamespace("")
-	}
-	if _, err := ri.Apply(ctx, o.GetName(), o, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
-		return Ref{}, err
-	}
-	return Ref{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}, nil
-}
-
-// deleteAll deletes objects in reverse order (CRDs and namespaces last).
-func (d *Deployer) deleteAll(ctx context.Context, refs []Ref) {
-	for i := len(refs) - 1; i >= 0; i-- {
-		r := refs[i]
-		gv, err := schema.ParseGroupVersion(r.APIVersion)
-		if err != nil {
-			continue
-		}
-		m, err := d.mapping(gv.WithKind(r.Kind))
-		if err != nil {
-			continue // its type is gone, so is it
-		}
-		var ri dynamic.ResourceInterface = d.dyn.Resource(m.Resource)
-		if r.Namespace != "" {
-			ri = d.dyn.Resource(m.Resource).Namespace(r.Namespace)
-		}
-		policy := metav1.DeletePropagationBackground
-		if err := ri.Delete(ctx, r.Name, metav1.DeleteOptions{PropagationPolicy: &policy}); err != nil && !apierrors.IsNotFound(err) {
-			d.report("manifests: delete %s %s/%s: %v", r.Kind, r.Namespace, r.Name, err)
-		}
-	}
 }
