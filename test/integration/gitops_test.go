@@ -85,6 +85,15 @@ func TestGitOps(t *testing.T) {
 		"edge/app.yaml":  configMap("edge-app", "v1") + "---\n" + configMap("edge-extra", "x"),
 		"lab/app.yaml":   configMap("lab-app", "v1"),
 		"README.md":      "not a manifest\n",
+		// A chart and a kustomization, shaped per target.
+		"shaped/chart/Chart.yaml":             "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+		"shaped/chart/values.yaml":            "size: small\n",
+		"shaped/chart/templates/cm.yaml":      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: 'chart-{{ .Values.size }}', namespace: shaped}\n",
+		"shaped/kust/kustomization.yaml":      "resources: [base]\n",
+		"shaped/kust/base/kustomization.yaml": "resources: [ns.yaml, cm.yaml]\n",
+		"shaped/kust/base/ns.yaml":            "apiVersion: v1\nkind: Namespace\nmetadata: {name: shaped}\n",
+		"shaped/kust/base/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: k, namespace: shaped}\n",
+		"shaped/kust/edge/kustomization.yaml": "resources: [../base]\nnamePrefix: edge-\n",
 	})
 	gitPort := freePort(t)
 	daemon := exec.Command("git", "daemon", "--reuseaddr", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", gitPort),
@@ -118,6 +127,8 @@ func TestGitOps(t *testing.T) {
 	repos := fmt.Sprintf(gitRepoTemplate, "common", repo, "common", "[]") + "---\n" +
 		fmt.Sprintf(gitRepoTemplate, "edge", repo, "edge", "[{name: edge, clusterSelector: {matchLabels: {env: edge}}}]") + "---\n" +
 		fmt.Sprintf(gitRepoTemplate, "lab", repo, "lab", "[{name: lab, clusterSelector: {matchLabels: {env: lab}}}]")
+	repos += "---\n" + fmt.Sprintf(gitRepoTemplate, "shaped", repo, "shaped/kust, shaped/chart",
+		"[{name: edge, clusterSelector: {matchLabels: {env: edge}}, helm: {values: {size: large}}, kustomize: {dir: edge}}, {name: others}]")
 	for _, s := range []*server{edge, lab} {
 		s.mustKubectl(33, repos, "apply", "-f", "-")
 	}
@@ -128,6 +139,14 @@ func TestGitOps(t *testing.T) {
 	eventually(t, time.Minute, "each cluster applies its subset", func() (bool, string) {
 		e, l := values(edge), values(lab)
 		return e == "common=1 edge-app=v1 edge-extra=x hand-made=mine" && l == "common=1 lab-app=v1", "edge: " + e + " | lab: " + l
+	})
+	shaped := func(s *server) string {
+		out, _ := s.kubectl(33, "", "get", "configmaps", "-n", "shaped", "-o", `jsonpath={range .items[*]}{.metadata.name} {end}`)
+		return strings.TrimSpace(strings.ReplaceAll(out, "kube-root-ca.crt", ""))
+	}
+	eventually(t, time.Minute, "the chart and the kustomization are shaped per target", func() (bool, string) {
+		e, l := shaped(edge), shaped(lab)
+		return e == "chart-large edge-k" && l == "chart-small k", "edge: " + e + " | lab: " + l
 	})
 	if out := lab.mustKubectl(33, "", "get", "gitrepo", "edge", "-o", "jsonpath={.status.phase}"); out != "NotTargeted" {
 		t.Errorf("lab's GitRepo edge is %q, want NotTargeted", out)

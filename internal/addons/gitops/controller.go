@@ -154,14 +154,14 @@ func (c *Controller) sync(ctx context.Context, g *GitRepo) *Status {
 		return fail("", err)
 	}
 	hash := commit.Hash.String()
-	if hash == st.Commit && st.Phase == "Ready" && target == st.Target {
+	if hash == st.Commit && st.Phase == "Ready" && target.Name == st.Target {
 		st.Resources = c.readiness(ctx, st.Applied)
 		return &st
 	}
 	if hash == st.Failed {
 		return &st // that commit was refused already: wait for the next
 	}
-	items, err := render(commit, g.Spec.Paths)
+	items, err := render(commit, g.Spec.Paths, target, g.Namespace)
 	if err != nil {
 		return fail(hash, err)
 	}
@@ -170,8 +170,8 @@ func (c *Controller) sync(ctx context.Context, g *GitRepo) *Status {
 		return fail(hash, err)
 	}
 	c.prune(ctx, g, st.Applied, refs)
-	c.Report("gitrepo %s/%s: commit %s applied (%d objects, target %s)", g.Namespace, g.Name, hash[:12], len(refs), target)
-	return &Status{Phase: "Ready", Commit: hash, Target: target, Applied: refs, Resources: c.readiness(ctx, refs)}
+	c.Report("gitrepo %s/%s: commit %s applied (%d objects, target %s)", g.Namespace, g.Name, hash[:12], len(refs), target.Name)
+	return &Status{Phase: "Ready", Commit: hash, Target: target.Name, Applied: refs, Resources: c.readiness(ctx, refs)}
 }
 
 // apply dry-runs every object first, so that a commit is applied whole

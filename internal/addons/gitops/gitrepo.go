@@ -33,6 +33,22 @@ type Spec struct {
 type Target struct {
 	Name            string                `json:"name,omitempty"`
 	ClusterSelector *metav1.LabelSelector `json:"clusterSelector,omitempty"`
+	// Overlays for the matched clusters (Fleet's targetCustomizations):
+	// values over a chart's values.yaml, and a kustomize overlay
+	// directory (relative to the path) built instead of the path itself.
+	Helm      *HelmOptions      `json:"helm,omitempty"`
+	Kustomize *KustomizeOptions `json:"kustomize,omitempty"`
+}
+
+// HelmOptions overlay a chart.
+type HelmOptions struct {
+	ReleaseName string         `json:"releaseName,omitempty"`
+	Values      map[string]any `json:"values,omitempty"`
+}
+
+// KustomizeOptions pick an overlay.
+type KustomizeOptions struct {
+	Dir string `json:"dir,omitempty"`
 }
 
 // Status is what this cluster applied.

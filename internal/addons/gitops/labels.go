@@ -3,6 +3,7 @@ package gitops
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -57,25 +58,25 @@ func clusterLabels(ctx context.Context, c kubernetes.Interface) (map[string]stri
 	return l, nil
 }
 
-// match is the first target whose selector matches l (ok false: none).
-// No targets match every cluster.
-func match(targets []Target, l map[string]string) (name string, ok bool, err error) {
+// match is the first target whose selector matches l (ok false: none),
+// with its name set. No targets match every cluster.
+func match(targets []Target, l map[string]string) (t Target, ok bool, err error) {
 	if len(targets) == 0 {
-		return "default", true, nil
+		return Target{Name: "default"}, true, nil
 	}
 	for i, t := range targets {
 		sel := labels.Everything()
 		if t.ClusterSelector != nil {
 			if sel, err = metav1.LabelSelectorAsSelector(t.ClusterSelector); err != nil {
-				return "", false, err
+				return Target{}, false, fmt.Errorf("targets[%d].clusterSelector: %w", i, err)
 			}
 		}
 		if sel.Matches(labels.Set(l)) {
 			if t.Name == "" {
-				t.Name = "target-" + string(rune('0'+i))
+				t.Name = fmt.Sprintf("target-%d", i)
 			}
-			return t.Name, true, nil
+			return t, true, nil
 		}
 	}
-	return "", false, nil
+	return Target{}, false, nil
 }
