@@ -88,9 +88,18 @@ func (c *Controller) pass(ctx context.Context) {
 	if err != nil {
 		return // the CRD may not be applied yet
 	}
+	seen := map[string]bool{}
+	defer func() {
+		for key := range c.next {
+			if !seen[key] {
+				delete(c.next, key) // the GitRepo is gone
+			}
+		}
+	}()
 	for i := range list.Items {
 		u := &list.Items[i]
 		key := u.GetNamespace() + "/" + u.GetName()
+		seen[key] = true
 		if time.Now().Before(c.next[key]) {
 			continue
 		}
