@@ -23,7 +23,7 @@ LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR) \
 	-X github.com/containerd/containerd/v2/version.Version=$(CONTAINERD_VERSION)
 
-.PHONY: test-os all build build-next deps test-deps run test unit integration bench clean images runtime
+.PHONY: test-os release all build build-next deps test-deps run test unit integration bench clean images runtime
 all: build
 
 build: bin/shoal
@@ -80,7 +80,7 @@ run: deps build images
 test: deps test-deps build build-next images unit integration
 
 unit:
-	$(GO) test -tags $(TAGS) -count=1 ./internal/... ./images/...
+	$(GO) test -tags $(TAGS) -count=1 ./internal/... ./images/... ./tools/pack/...
 
 integration:
 	SHOAL_BIN=$(CURDIR)/bin/shoal SHOAL_NEXT_BIN=$(CURDIR)/bin/shoal-next $(GO) test -tags $(TAGS),qemu -count=1 -timeout 45m -v ./test/integration/...
@@ -135,6 +135,19 @@ $(IMAGES)/traefik.tar: tools/traefik/go.mod | deps
 	  -o $(CURDIR)/dist/bin/traefik github.com/traefik/traefik/v3/cmd/traefik
 	$(GO) run ./tools/mkimage -ref docker.io/library/traefik:v$(TRAEFIK_VERSION) \
 	  -bin dist/bin/traefik -path /traefik -ports 8000/tcp,8443/tcp,9000/tcp -o $@
+
+# The release binary: shoal linked without symbol tables and DWARF, then
+# packed behind cmd/shoal-unpack (zstd; unpacked once into
+# <data-dir>/bin/<sha>/ and executed from there). Prints the sizes; the goal
+# is under 80 MiB. (-trimpath would change every package's build ID: a
+# cold 20-minute compile, so it is left out.)
+release: runtime
+	mkdir -p dist/release
+	$(GO) build -tags $(TAGS) -ldflags "-s -w $(LDFLAGS)" -o dist/release/shoal.unpacked ./cmd/shoal
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o dist/release/shoal-unpack ./cmd/shoal-unpack
+	$(GO) run ./tools/pack -front dist/release/shoal-unpack -in dist/release/shoal.unpacked -out dist/release/shoal
+	@for f in bin/shoal dist/release/shoal.unpacked dist/release/shoal; do \
+	  test -e $$f && awk -v f=$$f -v s=$$(stat -c %s $$f) 'BEGIN { printf "%-30s %6.1f MiB\n", f, s / 1048576 }'; done
 
 bench: build images
 	bench/server-idle.sh
