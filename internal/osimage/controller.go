@@ -2,7 +2,6 @@ package osimage
 
 import (
 	"context"
-	"reflect"
 	"sort"
 	"strconv"
 	"time"
@@ -11,10 +10,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/shoal-dev/shoal/internal/customresource"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/upgrade"
 )
@@ -60,32 +59,18 @@ func (c *Controller) Start(ctx context.Context) error {
 }
 
 func (c *Controller) sync(ctx context.Context) {
-	list, err := c.Dynamic.Resource(Resource).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return // the CRD may not be applied yet
-	}
-	for i := range list.Items {
-		u := &list.Items[i]
-		var img OSImage
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &img); err != nil {
-			continue
-		}
+	ri := c.Dynamic.Resource(Resource)
+	customresource.Each(ctx, ri, func(u *unstructured.Unstructured, img *OSImage) {
 		img.Name = u.GetName()
-		st, err := c.step(ctx, &img)
+		st, err := c.step(ctx, img)
 		if err != nil {
 			c.Report("OS image %s: %v", img.Name, err)
-			continue
+			return
 		}
-		old, _, _ := unstructured.NestedMap(u.Object, "status")
-		raw, _ := runtime.DefaultUnstructuredConverter.ToUnstructured(st)
-		if reflect.DeepEqual(old, raw) {
-			continue
-		}
-		u.Object["status"] = raw
-		if _, err := c.Dynamic.Resource(Resource).UpdateStatus(ctx, u, metav1.UpdateOptions{}); err != nil {
+		if err := customresource.WriteStatus(ctx, ri, u, st); err != nil {
 			c.Report("OS image %s: status: %v", img.Name, err)
 		}
-	}
+	})
 }
 
 // step reads each selected node's state and targets more nodes while

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"sort"
 	"time"
 
@@ -13,12 +12,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/shoal-dev/shoal/internal/customresource"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
 
@@ -82,32 +81,18 @@ func (c *Controller) Stop(ctx context.Context) error { return c.Halt(ctx) }
 
 func (c *Controller) sync(ctx context.Context) {
 	c.labelLocalNode(ctx)
-	plans, err := c.Dynamic.Resource(PlanResource).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return // the CRD may not be applied yet
-	}
-	for i := range plans.Items {
-		u := &plans.Items[i]
-		var p Plan
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &p); err != nil {
-			continue
-		}
+	ri := c.Dynamic.Resource(PlanResource)
+	customresource.Each(ctx, ri, func(u *unstructured.Unstructured, p *Plan) {
 		p.Name = u.GetName()
-		st, err := c.step(ctx, &p)
+		st, err := c.step(ctx, p)
 		if err != nil {
 			c.Report("upgrade plan %s: %v", p.Name, err)
-			continue
+			return
 		}
-		old, _, _ := unstructured.NestedMap(u.Object, "status")
-		raw, _ := runtime.DefaultUnstructuredConverter.ToUnstructured(st)
-		if reflect.DeepEqual(old, raw) {
-			continue
-		}
-		u.Object["status"] = raw
-		if _, err := c.Dynamic.Resource(PlanResource).UpdateStatus(ctx, u, metav1.UpdateOptions{}); err != nil {
+		if err := customresource.WriteStatus(ctx, ri, u, st); err != nil {
 			c.Report("upgrade plan %s: status: %v", p.Name, err)
 		}
-	}
+	})
 }
 
 func (c *Controller) labelLocalNode(ctx context.Context) {

@@ -4,19 +4,18 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
 	"github.com/shoal-dev/shoal/internal/addons/deploy"
+	"github.com/shoal-dev/shoal/internal/customresource"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
 
@@ -84,28 +83,12 @@ func (c *Controller) run(ctx context.Context) error {
 
 // pass syncs every GitRepo whose polling interval has passed.
 func (c *Controller) pass(ctx context.Context) {
-	list, err := c.dyn.Resource(Resource).Namespace("").List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return // the CRD may not be applied yet
-	}
 	seen := map[string]bool{}
-	defer func() {
-		for key := range c.next {
-			if !seen[key] {
-				delete(c.next, key) // the GitRepo is gone
-			}
-		}
-	}()
-	for i := range list.Items {
-		u := &list.Items[i]
+	customresource.Each(ctx, c.dyn.Resource(Resource).Namespace(""), func(u *unstructured.Unstructured, g *GitRepo) {
 		key := u.GetNamespace() + "/" + u.GetName()
 		seen[key] = true
 		if time.Now().Before(c.next[key]) {
-			continue
-		}
-		var g GitRepo
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &g); err != nil {
-			continue
+			return
 		}
 		g.Namespace, g.Name = u.GetNamespace(), u.GetName()
 		interval, err := time.ParseDuration(g.Spec.PollingInterval)
@@ -113,15 +96,14 @@ func (c *Controller) pass(ctx context.Context) {
 			interval = 15 * time.Second
 		}
 		c.next[key] = time.Now().Add(interval)
-		st := c.sync(ctx, &g)
-		old, _, _ := unstructured.NestedMap(u.Object, "status")
-		raw, _ := runtime.DefaultUnstructuredConverter.ToUnstructured(st)
-		if reflect.DeepEqual(old, raw) {
-			continue
-		}
-		u.Object["status"] = raw
-		if _, err := c.dyn.Resource(Resource).Namespace(g.Namespace).UpdateStatus(ctx, u, metav1.UpdateOptions{}); err != nil {
+		st := c.sync(ctx, g)
+		if err := customresource.WriteStatus(ctx, c.dyn.Resource(Resource).Namespace(g.Namespace), u, st); err != nil {
 			c.Report("gitrepo %s: status: %v", key, err)
+		}
+	})
+	for key := range c.next {
+		if !seen[key] {
+			delete(c.next, key) // the GitRepo is gone
 		}
 	}
 }
