@@ -7,6 +7,7 @@
 #   - VmRSS/VmHWM of the shoal process, and VmRSS/PSS summed over its whole
 #     tree (shoal, containerd, every shim, the pods), idle with 6 echo pods
 #   - median and p95 pod start latency for 30 pods created at once (pods/min)
+#   - pods/min with 12 and 24 clients each creating pods one after another
 # Usage: bench/node.sh [IDLE_SECONDS]   (needs root; run `make build images` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,3 +38,6 @@ printf '%-52s %d MB\n' "whole tree VmRSS (shoal+containerd+shims+pods)" "$(sum_r
 printf '%-52s %d MB\n' "whole tree PSS (shared pages counted once)" "$(sum_pss "$all")"
 k delete deploy echo --wait=true >/dev/null
 in_ns go run ./bench/podstart -kubeconfig "$dir/kc.yaml" -n 30
+for c in 12 24; do
+	in_ns go run ./bench/podstart -kubeconfig "$dir/kc.yaml" -n 48 -clients $c | tail -1
+done

@@ -1,9 +1,13 @@
 // Command podstart measures pod start latency on a running shoal: it
 // creates N pods of an image at once and records, per pod, the time from
 // its Create call returning to the watch seeing it Ready. Prints the median,
-// p95, max and the pods/min throughput.
+// p95, max and the pods/min throughput. With -clients C, C clients each
+// create a pod, wait for it to be Ready, and create the next, until N
+// pods (the concurrent-client throughput of the published
+// lightweight-distribution comparisons).
 //
 //	go run ./bench/podstart -kubeconfig KC -n 30 -image localhost/shoal-echo:v1
+//	go run ./bench/podstart -kubeconfig KC -n 48 -clients 12
 package main
 
 import (
@@ -27,14 +31,15 @@ func main() {
 	n := flag.Int("n", 30, "pods to start")
 	image := flag.String("image", "localhost/shoal-echo:v1", "image (must be on the node)")
 	ns := flag.String("namespace", "default", "namespace")
+	clients := flag.Int("clients", 0, "concurrent clients creating pods one after another (0: all at once)")
 	flag.Parse()
-	if err := run(*kc, *ns, *image, *n); err != nil {
+	if err := run(*kc, *ns, *image, *n, *clients); err != nil {
 		fmt.Fprintln(os.Stderr, "podstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(kubeconfig, ns, image string, n int) error {
+func run(kubeconfig, ns, image string, n, clients int) error {
 	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
 	if err != nil {
 		return err
@@ -56,25 +61,51 @@ func run(kubeconfig, ns, image string, n int) error {
 	created := map[string]time.Time{}
 	ready := map[string]time.Time{}
 	start := time.Now()
-	var wg sync.WaitGroup
+	readyCh := map[string]chan struct{}{}
 	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			name := fmt.Sprintf("podstart-%d", i)
-			pod := &corev1.Pod{
-				ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"bench": "podstart"}},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: image,
-					Env: []corev1.EnvVar{{Name: "DRAIN_DELAY", Value: "0s"}}}}, TerminationGracePeriodSeconds: new(int64)},
-			}
-			if _, err := c.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
-				fmt.Fprintln(os.Stderr, "create:", err)
-				return
-			}
-			mu.Lock()
-			created[name] = time.Now()
-			mu.Unlock()
-		}(i)
+		readyCh[fmt.Sprintf("podstart-c%d-%d", clients, i)] = make(chan struct{})
+	}
+	create := func(i int) {
+		name := fmt.Sprintf("podstart-c%d-%d", clients, i)
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"bench": "podstart"}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: image,
+				Env: []corev1.EnvVar{{Name: "DRAIN_DELAY", Value: "0s"}}}}, TerminationGracePeriodSeconds: new(int64)},
+		}
+		if _, err := c.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{}); err != nil {
+			fmt.Fprintln(os.Stderr, "create:", err)
+			return
+		}
+		mu.Lock()
+		created[name] = time.Now()
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	if clients <= 0 {
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func(i int) { defer wg.Done(); create(i) }(i)
+		}
+	} else {
+		next := make(chan int, n)
+		for i := 0; i < n; i++ {
+			next <- i
+		}
+		close(next)
+		for k := 0; k < clients; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					create(i)
+					select {
+					case <-readyCh[fmt.Sprintf("podstart-c%d-%d", clients, i)]:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}()
+		}
 	}
 	for len(ready) < n {
 		select {
@@ -86,9 +117,14 @@ func run(kubeconfig, ns, image string, n int) error {
 			if !isPod || ev.Type == watch.Deleted || !isReady(p) {
 				continue
 			}
+			mu.Lock()
 			if _, seen := ready[p.Name]; !seen {
 				ready[p.Name] = time.Now()
+				if ch := readyCh[p.Name]; ch != nil {
+					close(ch)
+				}
 			}
+			mu.Unlock()
 		case <-ctx.Done():
 			return fmt.Errorf("only %d/%d pods ready", len(ready), n)
 		}
@@ -96,6 +132,8 @@ func run(kubeconfig, ns, image string, n int) error {
 	wg.Wait()
 	var lat []float64
 	last := start
+	mu.Lock()
+	defer mu.Unlock()
 	for name, r := range ready {
 		lat = append(lat, r.Sub(created[name]).Seconds())
 		if r.After(last) {
@@ -107,7 +145,11 @@ func run(kubeconfig, ns, image string, n int) error {
 	fmt.Printf("%-44s %.2f s\n", fmt.Sprintf("pod start latency, median of %d", n), q(0.5))
 	fmt.Printf("%-44s %.2f s\n", "pod start latency, p95", q(0.95))
 	fmt.Printf("%-44s %.2f s\n", "pod start latency, max", lat[len(lat)-1])
-	fmt.Printf("%-44s %.0f\n", "pods/min (all created at once)", float64(n)/last.Sub(start).Minutes())
+	how := "all created at once"
+	if clients > 0 {
+		how = fmt.Sprintf("%d clients", clients)
+	}
+	fmt.Printf("%-44s %.0f\n", "pods/min ("+how+")", float64(n)/last.Sub(start).Minutes())
 	zero := int64(0)
 	return c.CoreV1().Pods(ns).DeleteCollection(context.Background(), metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{LabelSelector: sel})
 }
