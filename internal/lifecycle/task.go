@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Task runs one function in a goroutine with its own cancelable context.
@@ -98,4 +99,19 @@ func (t *Task) WaitFor(ctx context.Context, ready <-chan struct{}) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Tick runs fn at once, then every period, until ctx ends: the loop of
+// a polling controller.
+func (t *Task) Tick(ctx context.Context, period time.Duration, fn func(context.Context)) error {
+	return t.Go(ctx, func(ctx context.Context) error {
+		for {
+			fn(ctx)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(period):
+			}
+		}
+	})
 }

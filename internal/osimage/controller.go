@@ -46,16 +46,7 @@ func (c *Controller) Start(ctx context.Context) error {
 	if c.Every == 0 {
 		c.Every = 2 * time.Second
 	}
-	return c.Go(ctx, func(ctx context.Context) error {
-		for {
-			c.sync(ctx)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(c.Every):
-			}
-		}
-	})
+	return c.Tick(ctx, c.Every, c.sync)
 }
 
 func (c *Controller) sync(ctx context.Context) {

@@ -61,16 +61,7 @@ func (c *Controller) Start(ctx context.Context) error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	return c.Go(ctx, func(ctx context.Context) error {
-		for {
-			c.sync(ctx)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(c.Every):
-			}
-		}
-	})
+	return c.Tick(ctx, c.Every, c.sync)
 }
 
 // Ready implements lifecycle.Component.

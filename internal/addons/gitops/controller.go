@@ -64,21 +64,13 @@ func (c *Controller) Start(ctx context.Context) error {
 		return err
 	}
 	c.next = map[string]time.Time{}
-	return c.Go(ctx, c.run)
-}
-
-func (c *Controller) run(ctx context.Context) error {
-	for stored := false; ; {
+	stored := false
+	return c.Tick(ctx, 2*time.Second, func(ctx context.Context) {
 		if !stored {
 			stored = storeLabels(ctx, c.client, c.Labels) == nil
 		}
 		c.pass(ctx)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-time.After(2 * time.Second):
-		}
-	}
+	})
 }
 
 // pass syncs every GitRepo whose polling interval has passed.
