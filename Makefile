@@ -23,7 +23,7 @@ LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR) \
 	-X github.com/containerd/containerd/v2/version.Version=$(CONTAINERD_VERSION)
 
-.PHONY: test-os release all build build-next deps test-deps run test unit integration bench clean images runtime
+.PHONY: bench-addons conformance conformance-serial conformance-deps test-os release all build build-next deps test-deps run test unit integration bench clean images runtime
 all: build
 
 build: bin/shoal
@@ -80,7 +80,7 @@ run: deps build images
 test: deps test-deps build build-next images unit integration
 
 unit:
-	$(GO) test -tags $(TAGS) -count=1 ./internal/... ./images/... ./tools/pack/...
+	$(GO) test -tags $(TAGS) -count=1 ./internal/... ./images/... ./tools/pack/... ./tools/conformance-report/...
 
 integration:
 	SHOAL_BIN=$(CURDIR)/bin/shoal SHOAL_NEXT_BIN=$(CURDIR)/bin/shoal-next $(GO) test -tags $(TAGS),qemu -count=1 -timeout 45m -v ./test/integration/...
@@ -149,12 +149,33 @@ release: runtime
 	@for f in bin/shoal dist/release/shoal.unpacked dist/release/shoal; do \
 	  test -e $$f && awk -v f=$$f -v s=$$(stat -c %s $$f) 'BEGIN { printf "%-30s %6.1f MiB\n", f, s / 1048576 }'; done
 
-bench: build images
-	bench/server-idle.sh
-	bench/node.sh
+# The upstream conformance suite against a fresh two-node shoal cluster,
+# air-gapped: e2e.test and ginkgo built from the module proxy at shoal's
+# Kubernetes version (tools/e2e), every image the tests run built from
+# source (tools/e2e/images.sh), the report written to docs/conformance/.
+# Long (an hour or more on 2 cores): not part of `make test`.
+E2E := dist/e2e
+E2E_LDFLAGS := -s -w -X k8s.io/component-base/version.gitVersion=$(K8S_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(K8S_MINOR)
+conformance: conformance-deps
+	test/conformance/run.sh parallel
+conformance-serial: conformance-deps
+	test/conformance/run.sh serial
+conformance-deps: deps build images $(E2E)/e2e.test $(E2E)/ginkgo $(E2E)/images/agnhost.tar
+$(E2E)/e2e.test: tools/e2e/go.mod
+	cd tools/e2e && $(GO) test -c -ldflags "$(E2E_LDFLAGS)" -o $(CURDIR)/$@ k8s.io/kubernetes/test/e2e
+$(E2E)/ginkgo: tools/e2e/go.mod
+	cd tools/e2e && $(GO) build -trimpath -ldflags "-s -w" -o $(CURDIR)/$@ github.com/onsi/ginkgo/v2/ginkgo
+$(E2E)/images/agnhost.tar: tools/e2e/go.mod tools/e2e/images.sh $(IMAGES)/coredns.tar
+	tools/e2e/images.sh $(E2E)/images
+
+# Every benchmark, then one table: each figure with its method, and the
+# published K3s figure with the ratio where one exists (bench/k3s.tsv).
+# bench-addons: the idle tree with each addon disabled in turn.
+bench: test-deps build images release
+	bench/all.sh
+bench-addons: build images
 	bench/addons.sh
-	bench/agent.sh
-	bench/datastores.sh
 
 clean:
 	rm -rf bin dist

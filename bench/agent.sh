@@ -64,9 +64,8 @@ rss=0 pss=0
 for p in $apid $ctrd; do
   rss=$((rss + $(field $p VmRSS))); pss=$((pss + $(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup)))
 done
-printf '%-48s %s\n' "figure" "value"
-printf '%-48s %.2f s\n' "shoal agent start -> node Ready, cold" "$cold"
-printf '%-48s %.2f s\n' "shoal agent start -> node Ready, warm restart" "$warm"
-printf '%-48s %d / %d MB\n' "agent process VmRSS / VmHWM, ${IDLE}s idle" $(( $(field $apid VmRSS) / 1024 )) $(( $(field $apid VmHWM) / 1024 ))
-printf '%-48s %d MB\n' "agent process RssAnon (heap, stacks)" $(( $(field $apid RssAnon) / 1024 ))
-printf '%-48s %d / %d MB\n' "agent tree (agent + containerd) VmRSS / PSS" $((rss / 1024)) $((pss / 1024))
+M="bench/agent.sh: shoal agent in its own network namespace joined to a server in another"
+figure "agent start -> node Ready, cold" "$(printf %.1f "$cold")" s "$M; fresh agent data dir"
+figure "agent start -> node Ready, warm restart" "$(printf %.1f "$warm")" s "$M; restart on the same data dir"
+figure "agent tree idle: VmRSS" $((rss / 1024)) MB "$M; shoal agent + containerd, no pods, ${IDLE}s idle"
+figure "agent tree idle: PSS" $((pss / 1024)) MB "same processes, shared pages counted once"

@@ -7,6 +7,7 @@
 # Usage: bench/datastores.sh [N]   (needs root; `make build test-deps` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh # figure
 N=${1:-500}
 BIN=$(realpath "${SHOAL_BIN:-bin/shoal}")
 PG=/usr/lib/postgresql/15/bin
@@ -29,7 +30,11 @@ measure() {
     --disable coredns,servicelb,local-storage,metrics-server,ingress "$@" >"$dir/out.log" 2>&1 &
   spid=$!
   until grep -q "shoal: server ready in" "$dir/out.log"; do kill -0 $spid || { tail "$dir/out.log"; exit 1; }; sleep 0.2; done
-  /tmp/shoal-bench-datastore -kubeconfig "$dir/kc.yaml" -n "$N" -label "$label"
+  out=$(/tmp/shoal-bench-datastore -kubeconfig "$dir/kc.yaml" -n "$N" -label "$label")
+  echo "$out"
+  read -r c50 c99 w50 w99 < <(sed 's/.*create p50 *\([0-9.]*\) ms *p99 *\([0-9.]*\) ms.*watch p50 *\([0-9.]*\) ms *p99 *\([0-9.]*\) ms.*/\1 \2 \3 \4/' <<<"$out")
+  figure "datastore $label: create p50 / p99" "$c50 / $c99" ms "bench/datastore: $N ConfigMap creates through the apiserver, one client"
+  figure "datastore $label: write -> watch p50 / p99" "$w50 / $w99" ms "bench/datastore: Create returned -> a watch sees the object"
   kill $spid && wait $spid || true
   spid=
   rm -rf "$dir"

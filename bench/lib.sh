@@ -80,3 +80,13 @@ except OSError:
     sys.exit(1)
 PY
 }
+
+# figure NAME VALUE UNIT METHOD: prints one figure and, when FIGURES names
+# a file (bench/all.sh, `make bench`), appends it there as a TSV line for
+# the single table.
+figure() {
+  printf '%-52s %s %s\n' "$1" "$2" "$3"
+  [[ -z "${FIGURES:-}" ]] || printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$FIGURES"
+}
+# line LABEL <<< OUTPUT: the value after LABEL in a Go benchmark's output.
+value_of() { awk -v l="$1" 'index($0, l) == 1 { sub(/^.*  +/, ""); print $1; exit }'; }

@@ -4,10 +4,11 @@
 # every image of dist/images in the air-gap directory:
 #   - seconds from process start to the node's Ready condition, and until
 #     CoreDNS answers kubernetes.default from the node
-#   - VmRSS/VmHWM of the shoal process, and VmRSS/PSS summed over its whole
-#     tree (shoal, containerd, every shim, the pods), idle with 6 echo pods
-#   - median and p95 pod start latency for 30 pods created at once (pods/min)
+#   - VmRSS/PSS summed over its whole tree (shoal, containerd, every shim,
+#     the pods), idle, then with 6 echo pods; VmHWM of the shoal process
+#   - pod start latency: one pod at a time, and p50/p95 of 30 at once
 #   - pods/min with 12 and 24 clients each creating pods one after another
+#   - the tree idle again on a fresh server with every addon disabled
 # Usage: bench/node.sh [IDLE_SECONDS]   (needs root; run `make build images` first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,10 @@ ready=$(date +%s.%N)
 until dns_answers 10.43.0.10; do sleep 0.1; done
 dns=$(date +%s.%N)
 
+# Idle, every addon running, no workload.
+for d in coredns metrics-server traefik; do k -n kube-system rollout status deploy/$d --timeout=180s >/dev/null; done
+sleep "$IDLE"
+idle=$(tree)
 k create deployment echo --image=localhost/shoal-echo:v1 --replicas=6 >/dev/null
 k rollout status deploy/echo --timeout=180s >/dev/null
 sleep "$IDLE"
@@ -27,17 +32,28 @@ all=$(tree)
 shims=$(pgrep -f "containerd-shim-runc-v2 .*-address $dir/agent/run/containerd/containerd.sock" || true)
 ctrd=$(pgrep -f "containerd --config $dir/agent/etc/containerd/config.toml" | head -1)
 
-printf '%-52s %s\n' "figure" "value"
-printf '%-52s %.2f s\n' "cold start -> node Ready" "$(awk "BEGIN{print $ready - $start}")"
-printf '%-52s %.2f s\n' "cold start -> CoreDNS answers" "$(awk "BEGIN{print $dns - $start}")"
-printf '%-52s %d MB\n' "shoal VmRSS, addons + 6 echo pods, ${IDLE}s idle" $(( $(field $pid VmRSS) / 1024 ))
-printf '%-52s %d MB\n' "shoal VmHWM" $(( $(field $pid VmHWM) / 1024 ))
-printf '%-52s %d MB\n' "containerd VmRSS" $(( $(field $ctrd VmRSS) / 1024 ))
-printf '%-52s %d MB (%d shims)\n' "shims VmRSS, summed" "$(sum_rss "$shims")" "$(echo $shims | wc -w)"
-printf '%-52s %d MB\n' "whole tree VmRSS (shoal+containerd+shims+pods)" "$(sum_rss "$all")"
-printf '%-52s %d MB\n' "whole tree PSS (shared pages counted once)" "$(sum_pss "$all")"
+M="bench/node.sh: one server with its node in a network namespace, fresh data dir, images imported"
+figure "cold start -> node Ready" "$(awk "BEGIN{printf \"%.1f\", $ready - $start}")" s "$M; start of shoal to the kubelet's Ready"
+figure "cold start -> CoreDNS answers" "$(awk "BEGIN{printf \"%.1f\", $dns - $start}")" s "$M; start to an A answer for kubernetes.default from 10.43.0.10"
+figure "server tree idle, all addons: VmRSS" "$(sum_rss "$idle")" MB "$M; ${IDLE}s after every addon rolled out; shoal+containerd+shims+pods summed"
+figure "server tree idle, all addons: PSS" "$(sum_pss "$idle")" MB "same processes, shared pages counted once (smaps_rollup)"
+figure "server tree, addons + 6 echo pods: VmRSS" "$(sum_rss "$all")" MB "same, ${IDLE}s after a 6-replica Deployment is ready"
+figure "shoal process VmHWM" $(( $(field $pid VmHWM) / 1024 )) MB "peak of the shoal process since start"
 k delete deploy echo --wait=true >/dev/null
-in_ns go run ./bench/podstart -kubeconfig "$dir/kc.yaml" -n 30
+out=$(in_ns go run ./bench/podstart -kubeconfig "$dir/kc.yaml" -n 10 -clients 1)
+P="bench/podstart: Create returned -> watch sees Ready"
+figure "pod start latency p50, one at a time" "$(value_of "pod start latency, median" <<<"$out")" s "$P; 10 pods, one client"
+out=$(in_ns go run ./bench/podstart -kubeconfig "$dir/kc.yaml" -n 30)
+figure "pod start latency p50, 30 at once" "$(value_of "pod start latency, median" <<<"$out")" s "$P; 30 pods created together"
+figure "pod start latency p95, 30 at once" "$(value_of "pod start latency, p95" <<<"$out")" s "$P; 30 pods created together"
 for c in 12 24; do
-	in_ns go run ./bench/podstart -kubeconfig "$dir/kc.yaml" -n 48 -clients $c | tail -1
+  out=$(in_ns go run ./bench/podstart -kubeconfig "$dir/kc.yaml" -n 48 -clients $c)
+  figure "pods/min, $c clients" "$(value_of "pods/min" <<<"$out")" pods/min "bench/podstart -clients $c: each client creates a pod, waits for Ready, creates the next; 48 pods"
 done
+stop_shoal
+
+# The same server with every addon disabled.
+start_shoal --disable coredns,servicelb,local-storage,metrics-server,ingress
+sleep "$IDLE"
+figure "server tree idle, no addons: VmRSS" "$(sum_rss "$(tree)")" MB "bench/node.sh: --disable of all five addons, ${IDLE}s idle; shoal+containerd"
+figure "server tree idle, no addons: PSS" "$(sum_pss "$(tree)")" MB "same processes, shared pages counted once"

@@ -6,8 +6,8 @@
 #   SHOAL_ARGS="--cluster-init" bench/server-idle.sh   # the same on embedded etcd
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh # figure
 IDLE=${1:-60}
-BIN=${SHOAL_BIN:-bin/shoal}
 dir=$(mktemp -d /tmp/shoal-bench.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cleanup() { [[ -n "${pid:-}" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$dir"; }
@@ -31,12 +31,7 @@ anon=$(awk '/RssAnon/{print $2}' /proc/$pid/status)
 file=$(awk '/RssFile/{print $2}' /proc/$pid/status)
 pss=$(awk '/^Pss:/{s+=$2} END{print s}' /proc/$pid/smaps_rollup)
 
-printf '%-44s %s\n' "figure" "value"
-printf '%-44s %.2f s\n' "start -> /readyz ok (apiserver)" "$(awk "BEGIN{print $ready - $start}")"
-printf '%-44s %.2f s\n' "start -> server ready (controllers too)" "$(awk "BEGIN{print $all - $start}")"
-printf '%-44s %d MB\n' "VmRSS after ${IDLE}s idle" $((rss/1024))
-printf '%-44s %d MB\n' "VmHWM after ${IDLE}s idle" $((hwm/1024))
-printf '%-44s %d MB\n' "  of which RssAnon (heap, stacks)" $((anon/1024))
-printf '%-44s %d MB\n' "  of which RssFile (the binary's pages)" $((file/1024))
-printf '%-44s %d MB\n' "PSS after ${IDLE}s idle" $((pss/1024))
-printf '%-44s %d MB\n' "binary size ($BIN)" $(( $(stat -c %s "$BIN") / 1048576 ))
+M="bench/server-idle.sh: shoal server --disable-agent (control plane only), fresh data dir"
+figure "control plane only: start -> /readyz ok" "$(awk "BEGIN{printf \"%.1f\", $ready - $start}")" s "$M"
+figure "control plane only: VmRSS / PSS idle" "$((rss/1024)) / $((pss/1024))" MB "$M; ${IDLE}s idle"
+figure "shoal binary, as built (bin/shoal)" $(( $(stat -c %s "$BIN") / 1048576 )) MiB "make build: not stripped, not packed"

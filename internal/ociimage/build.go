@@ -28,6 +28,14 @@ type Spec struct {
 	// Files are more files: absolute path in the image → file on disk
 	// (an OS image is files only: Binary may then be empty).
 	Files map[string]string
+	// RootFS is a directory whose whole tree (symlinks, modes, set-uid
+	// bits kept; owners kept) becomes a first layer, under Files/Binary.
+	RootFS     string
+	Cmd        []string
+	User       string
+	WorkingDir string
+	// MoreRefs are more names for the same image in the tarball.
+	MoreRefs []string
 }
 
 // epoch makes builds reproducible: same binary, same digest.
@@ -42,17 +50,22 @@ func Build(s Spec) (v1.Image, error) {
 	if s.Binary != "" {
 		files[s.InImage] = s.Binary
 	}
-	layerTar, err := tarWithFiles(files)
-	if err != nil {
-		return nil, fmt.Errorf("image %s: %w", s.Ref, err)
+	var layers []v1.Layer
+	if s.RootFS != "" {
+		rootTar, err := tarDir(s.RootFS)
+		if err != nil {
+			return nil, fmt.Errorf("image %s: root file system: %w", s.Ref, err)
+		}
+		layers = append(layers, layerOf(rootTar))
 	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layerTar)), nil
-	})
-	if err != nil {
-		return nil, err
+	if len(files) > 0 || s.RootFS == "" {
+		layerTar, err := tarWithFiles(files)
+		if err != nil {
+			return nil, fmt.Errorf("image %s: %w", s.Ref, err)
+		}
+		layers = append(layers, layerOf(layerTar))
 	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
+	img, err := mutate.AppendLayers(empty.Image, layers...)
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +80,7 @@ func Build(s Spec) (v1.Image, error) {
 		cfg.Config.Entrypoint = []string{s.InImage}
 	}
 	cfg.Config.Env = s.Env
+	cfg.Config.Cmd, cfg.Config.User, cfg.Config.WorkingDir = s.Cmd, s.User, s.WorkingDir
 	if len(s.Ports) > 0 {
 		cfg.Config.ExposedPorts = map[string]struct{}{}
 		for _, p := range s.Ports {
@@ -86,10 +100,25 @@ func Write(s Spec, out string) (v1.Hash, error) {
 	if err != nil {
 		return v1.Hash{}, err
 	}
-	if err := tarball.WriteToFile(out, ref, img); err != nil {
+	refs := map[name.Reference]v1.Image{ref: img}
+	for _, r := range s.MoreRefs {
+		more, err := name.NewTag(r)
+		if err != nil {
+			return v1.Hash{}, fmt.Errorf("image reference %q: %w", r, err)
+		}
+		refs[more] = img
+	}
+	if err := tarball.MultiRefWriteToFile(out, refs); err != nil {
 		return v1.Hash{}, fmt.Errorf("write %s: %w", out, err)
 	}
 	return img.Digest()
+}
+
+func layerOf(b []byte) v1.Layer {
+	l, _ := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(b)), nil
+	}) // the opener cannot fail: the error is always nil here
+	return l
 }
 
 // tarWithFiles is a layer holding files (path in the image → file on
