@@ -163,7 +163,7 @@ conformance-serial: conformance-deps
 	test/conformance/run.sh serial
 conformance-deps: deps build images $(E2E)/e2e.test $(E2E)/ginkgo $(E2E)/images/agnhost.tar
 $(E2E)/e2e.test: tools/e2e/go.mod
-	cd tools/e2e && $(GO) test -c -ldflags "$(E2E_LDFLAGS)" -o $(CURDIR)/$@ k8s.io/kubernetes/test/e2e
+	cd tools/e2e && $(GO) test -c -vet=off -ldflags "$(E2E_LDFLAGS)" -o $(CURDIR)/$@ k8s.io/kubernetes/test/e2e
 $(E2E)/ginkgo: tools/e2e/go.mod
 	cd tools/e2e && $(GO) build -trimpath -ldflags "-s -w" -o $(CURDIR)/$@ github.com/onsi/ginkgo/v2/ginkgo
 $(E2E)/images/agnhost.tar: tools/e2e/go.mod tools/e2e/images.sh $(IMAGES)/coredns.tar

@@ -8,6 +8,7 @@
 #   suite: dist/e2e/e2e.test and dist/e2e/ginkgo (tools/e2e, Kubernetes at
 #   shoal's version); kubectl is shoal's own (`shoal kubectl`, same version).
 # Usage: test/conformance/run.sh parallel|serial   (root; `make conformance`)
+#   FOCUS=regex OUTDIR=dir narrow a parallel run (a smoke test of the setup).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MODE=${1:?usage: run.sh parallel|serial}
@@ -15,10 +16,10 @@ PROCS=${PROCS:-4}
 BIN=$(realpath "${SHOAL_BIN:-bin/shoal}")
 E2E=$(realpath dist/e2e)
 K8S_VERSION=$(sed -n 's/^K8S_VERSION := //p' Makefile)
-OUTDIR=docs/conformance/$K8S_VERSION-$MODE
+OUTDIR=${OUTDIR:-docs/conformance/$K8S_VERSION-$MODE}
 BR=br-sconf
 case $MODE in
-  parallel) FOCUS='\[Conformance\]' SKIP='\[Serial\]|\[Disruptive\]' ;;
+  parallel) FOCUS=${FOCUS:-'\[Conformance\]'} SKIP='\[Serial\]|\[Disruptive\]' ;;
   serial) FOCUS='\[Serial\].*\[Conformance\]|\[Conformance\].*\[Serial\]' SKIP='\[Disruptive\]' PROCS=1 ;;
   *) echo "run.sh: mode must be parallel or serial, got $MODE" >&2; exit 2 ;;
 esac
@@ -68,7 +69,10 @@ until grep -q "shoal: server ready in" "$sdir/out.log"; do kill -0 $spid || { ta
 nsenter --net=/var/run/netns/sc-agent "$BIN" agent -d "$adir" --server https://10.98.0.2:6443 \
   --token "$(cat "$sdir/server/token")" --node-name sc-agent --kubelet-arg=cgroup-root=/sc-agent >"$adir/out.log" 2>&1 &
 apid=$!
-KC=$sdir/kc.yaml
+# The suite runs on the host: the admin kubeconfig, pointed at the server's
+# address on the bridge (in the server's certificate as its node IP).
+KC=$sdir/kc-host.yaml
+sed 's|https://127.0.0.1:6443|https://10.98.0.2:6443|' "$sdir/kc.yaml" >"$KC"
 mkdir -p "$E2E/bin" && ln -sf "$BIN" "$E2E/bin/kubectl"
 k() { "$E2E/bin/kubectl" --kubeconfig "$KC" "$@"; }
 until k get node sc-agent >/dev/null 2>&1; do kill -0 $apid || { tail "$adir/out.log"; exit 1; }; sleep 1; done
