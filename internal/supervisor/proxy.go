@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/shoal-dev/shoal/internal/certs"
 )
 
@@ -43,16 +45,23 @@ func newAPIProxy(apiserver string, c *certs.Server, auth *authenticator) (http.H
 	if err != nil {
 		return nil, fmt.Errorf("auth-proxy certificate: %w", err)
 	}
-	transport := func(certs []tls.Certificate) *http.Transport {
-		return &http.Transport{
+	transport := func(certs []tls.Certificate, h2 bool) *http.Transport {
+		t := &http.Transport{
 			TLSClientConfig:     &tls.Config{RootCAs: roots, Certificates: certs, MinVersion: tls.VersionTLS12},
-			ForceAttemptHTTP2:   true,
+			ForceAttemptHTTP2:   h2,
 			MaxIdleConnsPerHost: 32,
 			IdleConnTimeout:     90 * time.Second,
 		}
+		if !h2 {
+			t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{} // HTTP/1.1 only
+		}
+		return t
 	}
 	rp := &httputil.ReverseProxy{
-		Transport:     &byIdentity{asProxy: transport([]tls.Certificate{proxyCert}), plain: transport(nil)},
+		Transport: &byIdentity{
+			asProxy: transport([]tls.Certificate{proxyCert}, true), plain: transport(nil, true),
+			upgradeAsProxy: transport([]tls.Certificate{proxyCert}, false), upgradePlain: transport(nil, false),
+		},
 		FlushInterval: -1, // watches and logs stream
 		ErrorLog:      quietLog(),
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -81,11 +90,24 @@ func newAPIProxy(apiserver string, c *certs.Server, auth *authenticator) (http.H
 // kube-apiserver would reject a request that presents the auth-proxy
 // certificate without the user header (its x509 check fails), even for
 // the endpoints anonymous callers may read.
-type byIdentity struct{ asProxy, plain http.RoundTripper }
+//
+// Upgrade requests (exec, attach, port-forward) go over HTTP/1.1-only
+// connections: net/http keeps only WebSocket upgrades off HTTP/2 by itself,
+// and an SPDY upgrade sent over HTTP/2 fails — kubectl's SPDY fallback then
+// got a 502 with an empty body instead of kube-apiserver's refusal (found by
+// the conformance test "AdmissionWebhook should be able to deny attaching
+// pod").
+type byIdentity struct{ asProxy, plain, upgradeAsProxy, upgradePlain http.RoundTripper }
 
 func (b *byIdentity) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Header.Get(headerUser) != "" {
+	upgrade := httpguts.HeaderValuesContainsToken(r.Header["Connection"], "upgrade")
+	switch {
+	case r.Header.Get(headerUser) != "" && upgrade:
+		return b.upgradeAsProxy.RoundTrip(r)
+	case r.Header.Get(headerUser) != "":
 		return b.asProxy.RoundTrip(r)
+	case upgrade:
+		return b.upgradePlain.RoundTrip(r)
 	}
 	return b.plain.RoundTrip(r)
 }

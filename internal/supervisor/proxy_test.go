@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,6 +118,52 @@ func TestProxyPassesOnOnlyVerifiedIdentities(t *testing.T) {
 		}
 		if got := seen.Get("Authorization"); got != "" && got != "Bearer "+tc.bearer {
 			t.Errorf("%s: Authorization %q", tc.name, got)
+		}
+	}
+}
+
+// TestProxyRefusedUpgradeKeepsItsBody: kube-apiserver refuses an SPDY
+// upgrade (an admission webhook denying attach, a wrong container) with a
+// Status body; behind the proxy the client must get that answer, not a 502,
+// though the back end speaks HTTP/2.
+func TestProxyRefusedUpgradeKeepsItsBody(t *testing.T) {
+	c, user, _ := testPKI(t)
+	backend := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ProtoMajor != 1 {
+			t.Errorf("upgrade request reached the back end over %s", r.Proto)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		w.Write([]byte(`{"kind":"Status","message":"attaching to pod 'p' is not allowed"}`))
+	}))
+	serving, err := tls.LoadX509KeyPair(c.APIServerServing.Cert, c.APIServerServing.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend.EnableHTTP2 = true
+	backend.TLS = &tls.Config{Certificates: []tls.Certificate{serving}, ClientAuth: tls.RequestClientCert}
+	backend.StartTLS()
+	defer backend.Close()
+	clientCAs := x509.NewCertPool()
+	b, _ := os.ReadFile(c.ClientCA.Cert)
+	clientCAs.AppendCertsFromPEM(b)
+	proxy, err := newAPIProxy(backend.URL, c, &authenticator{clientCAs: clientCAs, now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, peer := range []*x509.Certificate{user, nil} {
+		req := httptest.NewRequest(http.MethodPost, "https://shoal/api/v1/namespaces/n/pods/p/attach?stdin=true", nil)
+		req.Header.Set("Connection", "Upgrade")
+		req.Header.Set("Upgrade", "SPDY/3.1")
+		req.Header.Set("X-Stream-Protocol-Version", "v4.channel.k8s.io")
+		req.TLS = &tls.ConnectionState{}
+		if peer != nil {
+			req.TLS.PeerCertificates = []*x509.Certificate{peer}
+		}
+		rec := httptest.NewRecorder()
+		proxy.ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "is not allowed") {
+			t.Fatalf("certificate %v: got %d %q, want the back end's 403 and its Status", peer != nil, rec.Code, rec.Body)
 		}
 	}
 }

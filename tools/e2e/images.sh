@@ -57,8 +57,11 @@ base() {
   mkdir -p "$root"/{bin,etc,root,tmp,proc,sys,dev,usr/bin,usr/sbin,sbin,var/run}
   chmod 1777 "$root/tmp"
   cp "$DEB/bin/busybox" "$root/bin/busybox"
-  for a in $("$DEB/bin/busybox" --list-full); do
-    [[ -e "$root/$a" ]] || ln -s /bin/busybox "$root/$a"
+  # Every applet in /bin, as in the upstream busybox image (tests exec
+  # /bin/sysctl, /bin/top...), and at Debian's path when that differs.
+  for a in $("$DEB/bin/busybox" --list) $("$DEB/bin/busybox" --list-full); do
+    [[ $a == */* ]] || a=bin/$a
+    [[ -e "$root/$a" || -L "$root/$a" ]] || ln -s /bin/busybox "$root/$a"
   done
   printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'nobody:x:65534:65534:nobody:/nonexistent:/bin/false' \
     'user-defined-in-image:x:1000:1000::/home/user-defined-in-image:/bin/sh' >"$root/etc/passwd"
