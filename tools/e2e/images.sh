@@ -81,7 +81,7 @@ finish() {
 image() { # image NAME REFS [mkimage flags...]
   local name=$1 refs=$2
   shift 2
-  $MK -ref "$refs" -o "$OUT/$name.tar" "$@"
+  $MK -ref "$refs" -o "$OUT/$name.tar" -env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 
 # busybox
@@ -98,6 +98,10 @@ mkdir -p "$R/uploads" "$R/usr/local/bin" "$R/home/user-defined-in-image"
 for f in $DEB/usr/bin/dig $DEB/usr/bin/nslookup $DEB/usr/bin/socat $DEB/usr/bin/iperf /usr/bin/curl /usr/bin/bash /usr/sbin/ip; do add "$R" "$f"; done
 add "$R" "$DEB/bin/nc.openbsd" /usr/bin/nc && rm -f "$R/bin/nc"
 ln -s /usr/bin/iperf "$R/usr/local/bin/iperf"
+# /bin/sh is bash here: Debian's static busybox shell runs its own applets
+# before PATH (so `nc -v` would be busybox's nc, which has no -v); the
+# upstream image's Alpine shell looks PATH up first, as bash does.
+ln -sf /usr/bin/bash "$R/bin/sh"
 finish "$R"
 image agnhost $E2E/agnhost:2.66.1,$E2E/agnhost:2.55 -rootfs "$R" -entrypoint '["/agnhost"]' -cmd '["pause"]' -ports 80/tcp,8080/tcp,8081/tcp,9376/tcp,5000/tcp
 for pet in kitten nautilus; do
@@ -131,6 +135,7 @@ image nginx-new $E2E/nginx:1.28.0-2 -rootfs "$R" -cmd '["nginx","-g","daemon off
 # glibc-dns-testing: glibc's resolver (getent) and dig.
 R=$WORK/root-glibc; base "$R"
 for f in $DEB/usr/bin/dig /usr/bin/getent /usr/bin/bash; do add "$R" "$f"; done
+ln -sf /usr/bin/bash "$R/bin/sh"
 finish "$R"
 image glibc-dns-testing $E2E/glibc-dns-testing:2.1.1 -rootfs "$R" -cmd '["bash"]'
 
