@@ -23,7 +23,7 @@ LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR) \
 	-X github.com/containerd/containerd/v2/version.Version=$(CONTAINERD_VERSION)
 
-.PHONY: bench-addons conformance conformance-serial conformance-deps test-os release all build build-next deps test-deps run test unit integration bench clean images runtime
+.PHONY: scale bench-addons conformance conformance-serial conformance-deps test-os release all build build-next deps test-deps run test unit integration bench clean images runtime
 all: build
 
 build: bin/shoal
@@ -172,6 +172,14 @@ $(E2E)/images/agnhost.tar: tools/e2e/go.mod tools/e2e/images.sh $(IMAGES)/coredn
 # Every benchmark, then one table: each figure with its method, and the
 # published K3s figure with the ratio where one exists (bench/k3s.tsv).
 # bench-addons: the idle tree with each addon disabled in turn.
+# Scale: kubemark hollow nodes (upstream cmd/kubemark at shoal's Kubernetes
+# version) against `shoal server --disable-agent`; SCALE="NODES PODS_PER_NODE".
+SCALE ?= 50 30
+scale: build $(E2E)/kubemark
+	bench/scale.sh $(SCALE)
+$(E2E)/kubemark: tools/e2e/go.mod
+	cd tools/e2e && $(GO) build -trimpath -ldflags "$(E2E_LDFLAGS)" -o $(CURDIR)/$@ k8s.io/kubernetes/cmd/kubemark
+
 bench: test-deps build images release
 	bench/all.sh
 bench-addons: build images

@@ -18,6 +18,7 @@ import (
 	kineserver "github.com/k3s-io/kine/pkg/server"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/keepalive"
 
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
@@ -141,7 +142,7 @@ func (s *SQLite) run(ctx context.Context) error {
 		lis.Close()
 		return err
 	}
-	srv := grpc.NewServer(grpc.MaxRecvMsgSize(8<<20), grpc.MaxSendMsgSize(1<<31-1))
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(8<<20), grpc.MaxSendMsgSize(1<<31-1), keepaliveOptions())
 	kineserver.New(backend, "unix", 5*time.Second, emulatedEtcdVersion).Register(srv)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(lis) }()
@@ -154,6 +155,15 @@ func (s *SQLite) run(ctx context.Context) error {
 	case err := <-serveErr:
 		return fmt.Errorf("serve %s: %w", s.Socket, err)
 	}
+}
+
+// keepaliveOptions accept the apiserver's etcd client pings (every 30 s,
+// with or without open streams) the way etcd does (MinTime 5 s): gRPC's
+// default policy allows one ping per 5 minutes and answers more with
+// GOAWAY "too_many_pings", closing the connection and the requests on it
+// (seen every ≈ 90 s under load by bench/scale.sh).
+func keepaliveOptions() grpc.ServerOption {
+	return grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 5 * time.Second, PermitWithoutStream: true})
 }
 
 func stopGracefully(srv *grpc.Server, timeout time.Duration) {
