@@ -84,8 +84,13 @@ image() { # image NAME REFS [mkimage flags...]
   $MK -ref "$refs" -o "$OUT/$name.tar" -env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 
-# busybox
-R=$WORK/root-busybox; base "$R"; finish "$R"
+# busybox, with bash as /bin/sh: Debian's busybox shell (1.35) drops
+# environment variables whose names are no shell identifiers ("data-1",
+# which the ConfigMap/Secret env tests set) before running `env`; bash
+# passes them on, as the upstream image's shell does.
+R=$WORK/root-busybox; base "$R"
+add "$R" /usr/bin/bash && ln -sf /usr/bin/bash "$R/bin/sh"
+finish "$R"
 image busybox $E2E/busybox:1.37.0-2 -rootfs "$R" -cmd '["sh"]'
 
 # agnhost (and its old tag), kitten, nautilus: busybox plus the network tools.
