@@ -100,7 +100,7 @@ cp "$K8S/test/images/agnhost/porter/localhost.crt" "$K8S/test/images/agnhost/por
 chmod 0644 "$R"/localhost.*
 mkdir -p "$R/uploads" "$R/usr/local/bin" "$R/home/user-defined-in-image"
 [[ -e dist/bin/coredns ]] && add "$R" dist/bin/coredns /coredns
-for f in $DEB/usr/bin/dig $DEB/usr/bin/nslookup $DEB/usr/bin/socat $DEB/usr/bin/iperf /usr/bin/curl /usr/bin/bash /usr/sbin/ip; do add "$R" "$f"; done
+for f in $DEB/usr/bin/dig $DEB/usr/bin/nslookup $DEB/usr/bin/socat $DEB/usr/bin/iperf /usr/bin/curl /usr/bin/bash /usr/sbin/ip /usr/bin/getent; do add "$R" "$f"; done
 add "$R" "$DEB/bin/nc.openbsd" /usr/bin/nc && rm -f "$R/bin/nc"
 ln -s /usr/bin/iperf "$R/usr/local/bin/iperf"
 # /bin/sh is bash here: Debian's static busybox shell runs its own applets
