@@ -19,5 +19,5 @@ if [[ -e dist/release/shoal ]]; then
     "make release: stripped, packed behind cmd/shoal-unpack (zstd)"
 fi
 echo
-echo "shoal $(bin/shoal version | head -1), $(date -u +%F), $(nproc) CPUs"
+echo "$(bin/shoal version | head -1), $(date -u +%F), $(nproc) CPUs"
 bench/table.sh "$FIGURES" bench/k3s.tsv
