@@ -50,6 +50,28 @@ func testPKI(t *testing.T) (c *certs.Server, user, stranger *x509.Certificate) {
 	return c, user, stranger
 }
 
+// proxyTo starts backend with the apiserver's serving certificate (asking
+// for client certificates, as kube-apiserver does) and returns the proxy
+// in front of it; the backend stops with the test.
+func proxyTo(t *testing.T, c *certs.Server, backend *httptest.Server) http.Handler {
+	t.Helper()
+	serving, err := tls.LoadX509KeyPair(c.APIServerServing.Cert, c.APIServerServing.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend.TLS = &tls.Config{Certificates: []tls.Certificate{serving}, ClientAuth: tls.RequestClientCert}
+	backend.StartTLS()
+	t.Cleanup(backend.Close)
+	clientCAs := x509.NewCertPool()
+	b, _ := os.ReadFile(c.ClientCA.Cert)
+	clientCAs.AppendCertsFromPEM(b)
+	proxy, err := newAPIProxy(backend.URL, c, &authenticator{clientCAs: clientCAs, now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return proxy
+}
+
 // TestProxyPassesOnOnlyVerifiedIdentities: kube-apiserver trusts the
 // X-Remote-* headers of the auth-proxy connection, so the proxy must set
 // them only from a verified client certificate and drop forged ones.
@@ -63,22 +85,7 @@ func TestProxyPassesOnOnlyVerifiedIdentities(t *testing.T) {
 		}
 		seen = r.Header.Clone()
 	}))
-	serving, err := tls.LoadX509KeyPair(c.APIServerServing.Cert, c.APIServerServing.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	backend.TLS = &tls.Config{Certificates: []tls.Certificate{serving}, ClientAuth: tls.RequestClientCert}
-	backend.StartTLS()
-	defer backend.Close()
-
-	clientCAs := x509.NewCertPool()
-	b, _ := os.ReadFile(c.ClientCA.Cert)
-	clientCAs.AppendCertsFromPEM(b)
-	auth := &authenticator{clientCAs: clientCAs, now: time.Now}
-	proxy, err := newAPIProxy(backend.URL, c, auth)
-	if err != nil {
-		t.Fatal(err)
-	}
+	proxy := proxyTo(t, c, backend)
 	for _, tc := range []struct {
 		name       string
 		peer       *x509.Certificate
@@ -136,21 +143,8 @@ func TestProxyRefusedUpgradeKeepsItsBody(t *testing.T) {
 		w.WriteHeader(http.StatusForbidden)
 		w.Write([]byte(`{"kind":"Status","message":"attaching to pod 'p' is not allowed"}`))
 	}))
-	serving, err := tls.LoadX509KeyPair(c.APIServerServing.Cert, c.APIServerServing.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	backend.EnableHTTP2 = true
-	backend.TLS = &tls.Config{Certificates: []tls.Certificate{serving}, ClientAuth: tls.RequestClientCert}
-	backend.StartTLS()
-	defer backend.Close()
-	clientCAs := x509.NewCertPool()
-	b, _ := os.ReadFile(c.ClientCA.Cert)
-	clientCAs.AppendCertsFromPEM(b)
-	proxy, err := newAPIProxy(backend.URL, c, &authenticator{clientCAs: clientCAs, now: time.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	proxy := proxyTo(t, c, backend)
 	for _, peer := range []*x509.Certificate{user, nil} {
 		req := httptest.NewRequest(http.MethodPost, "https://shoal/api/v1/namespaces/n/pods/p/attach?stdin=true", nil)
 		req.Header.Set("Connection", "Upgrade")
