@@ -85,7 +85,10 @@ func (s *SQLite) backend(ctx context.Context, wg *sync.WaitGroup) (kineserver.Ba
 	default:
 		return nil, fmt.Errorf("--datastore-endpoint: scheme %q not supported (postgres://, mysql://)", scheme)
 	}
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	return createChecked{b}, nil
 }
 
 // describe names the datastore in errors, without credentials.
