@@ -35,6 +35,17 @@ type Values struct {
 	ClusterDNS    string
 	ClusterDomain string
 	StorageDir    string // local-path volumes live under it
+	// KubeletServingCA is the PEM of the CA of kubelets' serving
+	// certificates (metrics-server verifies kubelets with it), each line
+	// indented for a YAML block scalar.
+	KubeletServingCA string
+}
+
+// IndentPEM indents every line of pem by n spaces (a YAML block scalar).
+func IndentPEM(pem string, n int) string {
+	pad := strings.Repeat(" ", n)
+	lines := strings.Split(strings.TrimSpace(pem), "\n")
+	return pad + strings.Join(lines, "\n"+pad)
 }
 
 // Write renders every embedded manifest of an enabled addon into dir

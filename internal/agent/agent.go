@@ -6,11 +6,15 @@ import (
 	"io"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/flock"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/node"
+	"github.com/shoal-dev/shoal/internal/nodeclaim"
 	"github.com/shoal-dev/shoal/internal/upgrade"
 )
 
@@ -58,5 +62,21 @@ func local(cfg *config.AgentCommand, start time.Time, report func(string, ...any
 		return nil, err
 	}
 	stack.Components = append(stack.Components, node.Upgraders(cfg.Agent, stack, upgrade.FromDir(paths.Upgrades), report)...)
+	// Claim the node's name (and IP) as a joining agent would, with the
+	// server's admin identity this data dir holds.
+	password, err := nodeclaim.Password(cfg.AgentPaths.Etc)
+	if err != nil {
+		return nil, err
+	}
+	admin, err := clientcmd.BuildConfigFromFlags("", paths.Cred("admin"))
+	if err != nil {
+		return nil, fmt.Errorf("admin kubeconfig: %w", err)
+	}
+	client, err := kubernetes.NewForConfig(admin)
+	if err != nil {
+		return nil, err
+	}
+	claim := &nodeclaim.Local{Client: client, Node: cfg.NodeName, IP: cfg.NodeIP, Password: password}
+	stack.Components = append([]lifecycle.Component{claim}, stack.Components...)
 	return stack, nil
 }

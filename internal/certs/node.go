@@ -8,14 +8,16 @@ import (
 	"github.com/shoal-dev/shoal/internal/pki"
 )
 
-// Node is the set of files one node (agent) uses.
+// Node is the set of files one node (agent) uses. Flannel runs with the
+// kubelet's identity (system:node:NAME): a node may write only its own
+// Node object, so no node credential reaches another node's.
 type Node struct {
-	ServerCA       string // to trust the apiserver
-	ClientCA       string // kubelet authenticates the apiserver's client cert with it
-	KubeletClient  Pair   // kubelet → apiserver, system:node:NAME in system:nodes
-	KubeletServing Pair   // kubelet's :10250, for the node name and IP
-	KubeProxy      Pair   // kube-proxy → apiserver, system:kube-proxy
-	Flannel        Pair   // flannel → apiserver, system:shoal-flannel
+	ServerCA         string // to trust the apiserver
+	ClientCA         string // kubelet authenticates the apiserver's client cert with it
+	KubeletServingCA string // what signed KubeletServing (never trusted for the apiserver)
+	KubeletClient    Pair   // kubelet → apiserver, system:node:NAME in system:nodes
+	KubeletServing   Pair   // kubelet's :10250, for the node name and IP
+	KubeProxy        Pair   // kube-proxy → apiserver, system:kube-proxy
 }
 
 // NodeCert names one of a node's certificates.
@@ -26,39 +28,46 @@ const (
 	KubeletClientCert  NodeCert = "kubelet-client"
 	KubeletServingCert NodeCert = "kubelet-serving"
 	KubeProxyCert      NodeCert = "kube-proxy"
-	FlannelCert        NodeCert = "flannel"
 )
 
 // NodeCerts are every certificate a node holds.
-var NodeCerts = []NodeCert{KubeletClientCert, KubeletServingCert, KubeProxyCert, FlannelCert}
+var NodeCerts = []NodeCert{KubeletClientCert, KubeletServingCert, KubeProxyCert}
 
-// NodeLeaf is what a node's certificate must say; byServerCA tells whether
-// the server CA (serving) or the client CA signs it.
-func NodeLeaf(kind NodeCert, nodeName, nodeIP string) (l pki.Leaf, byServerCA bool) {
+// Signer names which of the server's CAs signs a node certificate.
+type Signer int
+
+const (
+	ByClientCA         Signer = iota // client certificates the apiserver accepts
+	ByKubeletServingCA               // kubelet serving: trusted only for kubelets
+)
+
+// NodeLeaf is what a node's certificate must say and which CA signs it.
+// Every name in it is decided by the server: the node name bound to the
+// node's password, the IP bound to that name (see supervisor's claims).
+func NodeLeaf(kind NodeCert, nodeName, nodeIP string) (pki.Leaf, Signer) {
 	switch kind {
 	case KubeletClientCert:
-		return pki.Leaf{CommonName: "system:node:" + nodeName, Organization: []string{"system:nodes"}, Client: true}, false
+		return pki.Leaf{CommonName: "system:node:" + nodeName, Organization: []string{"system:nodes"}, Client: true}, ByClientCA
 	case KubeletServingCert:
 		ips := []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP(nodeIP)}
-		return pki.Leaf{CommonName: nodeName, DNSNames: []string{nodeName, "localhost"}, IPs: ips, Server: true}, true
-	case KubeProxyCert:
-		return pki.Leaf{CommonName: "system:kube-proxy", Client: true}, false
+		return pki.Leaf{CommonName: "system:node:" + nodeName, Organization: []string{"system:nodes"},
+			DNSNames: []string{nodeName, "localhost"}, IPs: ips, Server: true}, ByKubeletServingCA
 	default:
-		return pki.Leaf{CommonName: "system:shoal-flannel", Client: true}, false
+		return pki.Leaf{CommonName: "system:kube-proxy", Client: true}, ByClientCA
 	}
 }
 
 // NodeFiles lays a node's certificates out under tlsDir; the CA files are
 // the given paths.
-func NodeFiles(tlsDir, serverCA, clientCA string) *Node {
+func NodeFiles(tlsDir, serverCA, clientCA, kubeletServingCA string) *Node {
 	pair := func(n string) Pair { return Pair{filepath.Join(tlsDir, n+".crt"), filepath.Join(tlsDir, n+".key")} }
 	return &Node{
-		ServerCA:       serverCA,
-		ClientCA:       clientCA,
-		KubeletClient:  pair("client-kubelet"),
-		KubeletServing: pair("serving-kubelet"),
-		KubeProxy:      pair("client-kube-proxy"),
-		Flannel:        pair("client-flannel"),
+		ServerCA:         serverCA,
+		ClientCA:         clientCA,
+		KubeletServingCA: kubeletServingCA,
+		KubeletClient:    pair("client-kubelet"),
+		KubeletServing:   pair("serving-kubelet"),
+		KubeProxy:        pair("client-kube-proxy"),
 	}
 }
 
@@ -69,10 +78,8 @@ func (n *Node) Pair(kind NodeCert) Pair {
 		return n.KubeletClient
 	case KubeletServingCert:
 		return n.KubeletServing
-	case KubeProxyCert:
-		return n.KubeProxy
 	default:
-		return n.Flannel
+		return n.KubeProxy
 	}
 }
 
@@ -81,19 +88,15 @@ func (n *Node) Pair(kind NodeCert) Pair {
 // shares the server's data dir (and of the server's own node); a remote
 // agent gets the same certificates through the join protocol.
 func EnsureNode(server *Server, tlsDir, nodeName, nodeIP string, now time.Time) (*Node, int, error) {
-	serverCA, clientCA, err := server.CAs()
+	signers, err := server.NodeSigners()
 	if err != nil {
 		return nil, 0, err
 	}
-	n := NodeFiles(tlsDir, server.ServerCA.Cert, server.ClientCA.Cert)
+	n := NodeFiles(tlsDir, server.ServerCA.Cert, server.ClientCA.Cert, server.KubeletServingCA.Cert)
 	var leaves []leaf
 	for _, kind := range NodeCerts {
-		spec, byServer := NodeLeaf(kind, nodeName, nodeIP)
-		ca := clientCA
-		if byServer {
-			ca = serverCA
-		}
-		leaves = append(leaves, leaf{ca, spec, n.Pair(kind)})
+		spec, by := NodeLeaf(kind, nodeName, nodeIP)
+		leaves = append(leaves, leaf{signers[by], spec, n.Pair(kind)})
 	}
 	issued, err := ensureLeaves(leaves, now)
 	if err != nil {
@@ -102,13 +105,15 @@ func EnsureNode(server *Server, tlsDir, nodeName, nodeIP string, now time.Time) 
 	return n, issued, nil
 }
 
-// CAs loads the server and client CAs (with their keys).
-func (s *Server) CAs() (serverCA, clientCA *pki.CA, err error) {
-	if serverCA, err = pki.LoadOrCreateCA(s.ServerCA.Cert, s.ServerCA.Key, "shoal-server-ca"); err != nil {
-		return nil, nil, err
+// NodeSigners loads the CAs (with their keys) that sign node certificates.
+func (s *Server) NodeSigners() (map[Signer]*pki.CA, error) {
+	clientCA, err := pki.LoadOrCreateCA(s.ClientCA.Cert, s.ClientCA.Key, "shoal-client-ca")
+	if err != nil {
+		return nil, err
 	}
-	if clientCA, err = pki.LoadOrCreateCA(s.ClientCA.Cert, s.ClientCA.Key, "shoal-client-ca"); err != nil {
-		return nil, nil, err
+	kubeletCA, err := pki.LoadOrCreateCA(s.KubeletServingCA.Cert, s.KubeletServingCA.Key, "shoal-kubelet-serving-ca")
+	if err != nil {
+		return nil, err
 	}
-	return serverCA, clientCA, nil
+	return map[Signer]*pki.CA{ByClientCA: clientCA, ByKubeletServingCA: kubeletCA}, nil
 }

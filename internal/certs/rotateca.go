@@ -20,6 +20,7 @@ func (s *Server) caNames() []struct {
 		Name string
 	}{
 		{s.ServerCA, "shoal-server-ca"}, {s.ClientCA, "shoal-client-ca"}, {s.RequestHeaderCA, "shoal-request-header-ca"},
+		{s.KubeletServingCA, "shoal-kubelet-serving-ca"},
 		{s.EtcdServerCA, "shoal-etcd-server-ca"}, {s.EtcdPeerCA, "shoal-etcd-peer-ca"},
 	}
 }

@@ -19,7 +19,12 @@ type Pair struct{ Cert, Key string }
 // Server is every credential file the control plane uses.
 type Server struct {
 	ServerCA, ClientCA, RequestHeaderCA Pair
-	EtcdServerCA, EtcdPeerCA            Pair // embedded etcd's client and peer trust
+	// KubeletServingCA signs kubelets' serving certificates only: the
+	// apiserver trusts it for kubelets (--kubelet-certificate-authority),
+	// nothing trusts it for the apiserver, so a node's certificate never
+	// passes as the apiserver's.
+	KubeletServingCA         Pair
+	EtcdServerCA, EtcdPeerCA Pair // embedded etcd's client and peer trust
 
 	APIServerServing Pair
 	Admin            Pair
@@ -47,6 +52,7 @@ func Layout(p config.Paths) *Server {
 		ServerCA:          pair("server-ca"),
 		ClientCA:          pair("client-ca"),
 		RequestHeaderCA:   pair("request-header-ca"),
+		KubeletServingCA:  pair("kubelet-serving-ca"),
 		APIServerServing:  pair("serving-kube-apiserver"),
 		Admin:             pair("client-admin"),
 		ControllerMgr:     pair("client-controller"),
@@ -81,6 +87,9 @@ func Ensure(cfg *config.Server, now time.Time) (*Server, int, error) {
 	}
 	rhCA, err := pki.LoadOrCreateCA(s.RequestHeaderCA.Cert, s.RequestHeaderCA.Key, "shoal-request-header-ca")
 	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := pki.LoadOrCreateCA(s.KubeletServingCA.Cert, s.KubeletServingCA.Key, "shoal-kubelet-serving-ca"); err != nil {
 		return nil, 0, err
 	}
 	etcdCA, err := pki.LoadOrCreateCA(s.EtcdServerCA.Cert, s.EtcdServerCA.Key, "shoal-etcd-server-ca")

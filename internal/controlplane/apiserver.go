@@ -95,14 +95,17 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, a
 		"api-audiences":                           issuer + ",shoal",
 		"kubelet-client-certificate":              c.KubeletClient.Cert,
 		"kubelet-client-key":                      c.KubeletClient.Key,
-		"kubelet-preferred-address-types":         "InternalIP,ExternalIP,Hostname",
-		"requestheader-client-ca-file":            c.RequestHeaderCA.Cert,
-		"requestheader-allowed-names":             "system:auth-proxy",
-		"requestheader-extra-headers-prefix":      "X-Remote-Extra-",
-		"requestheader-group-headers":             "X-Remote-Group",
-		"requestheader-username-headers":          "X-Remote-User",
-		"proxy-client-cert-file":                  c.AuthProxy.Cert,
-		"proxy-client-key-file":                   c.AuthProxy.Key,
+		// Kubelets' serving certificates come from a CA of their own, with
+		// the names the server bound to each node.
+		"kubelet-certificate-authority":      c.KubeletServingCA.Cert,
+		"kubelet-preferred-address-types":    "InternalIP,ExternalIP,Hostname",
+		"requestheader-client-ca-file":       c.RequestHeaderCA.Cert,
+		"requestheader-allowed-names":        "system:auth-proxy",
+		"requestheader-extra-headers-prefix": "X-Remote-Extra-",
+		"requestheader-group-headers":        "X-Remote-Group",
+		"requestheader-username-headers":     "X-Remote-User",
+		"proxy-client-cert-file":             c.AuthProxy.Cert,
+		"proxy-client-key-file":              c.AuthProxy.Key,
 		// Connections to nodes, pods and services (logs, exec, aggregated
 		// APIs) go through the supervisor, which uses an agent's tunnel.
 		"egress-selector-config-file": egressPath,

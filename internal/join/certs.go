@@ -10,6 +10,7 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/atomicfile"
 	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/nodeclaim"
 	"github.com/shoal-dev/shoal/internal/pki"
 	"github.com/shoal-dev/shoal/internal/supervisor"
 )
@@ -18,25 +19,23 @@ import (
 // no longer matches the node (name, IP, CA) or is close to expiry. The
 // keys are made here and stay here.
 func (c *client) ensureCerts(ctx context.Context, n *certs.Node) error {
-	pw, err := nodePassword(c.o.EtcDir)
+	pw, err := nodeclaim.Password(c.o.EtcDir)
 	if err != nil {
 		return err
 	}
 	req := supervisor.NodeCertsRequest{NodeName: c.o.NodeName, NodeIP: c.o.NodeIP, NodePassword: pw,
 		PublicKeys: map[certs.NodeCert]string{}}
 	clientCA, _ := pki.LoadCert(n.ClientCA)
+	servingCA, _ := pki.LoadCert(n.KubeletServingCA)
+	signers := map[certs.Signer]*x509.Certificate{certs.ByClientCA: clientCA, certs.ByKubeletServingCA: servingCA}
 	for _, kind := range certs.NodeCerts {
 		pair := n.Pair(kind)
 		key, err := pki.LoadOrCreateKey(pair.Key)
 		if err != nil {
 			return err
 		}
-		want, byServer := certs.NodeLeaf(kind, c.o.NodeName, c.o.NodeIP)
-		ca := clientCA
-		if byServer {
-			ca = c.ca
-		}
-		if ca != nil && pki.Good(ca, pair.Cert, want, key.Public(), time.Now()) {
+		want, by := certs.NodeLeaf(kind, c.o.NodeName, c.o.NodeIP)
+		if ca := signers[by]; ca != nil && pki.Good(ca, pair.Cert, want, key.Public(), time.Now()) {
 			continue
 		}
 		der, err := x509.MarshalPKIXPublicKey(key.Public())
@@ -53,6 +52,11 @@ func (c *client) ensureCerts(ctx context.Context, n *certs.Node) error {
 	}
 	if err := atomicfile.Write(n.ClientCA, []byte(resp.ClientCA), 0o644); err != nil {
 		return err
+	}
+	if resp.KubeletServingCA != "" {
+		if err := atomicfile.Write(n.KubeletServingCA, []byte(resp.KubeletServingCA), 0o644); err != nil {
+			return err
+		}
 	}
 	for kind, chain := range resp.Certs {
 		if _, ok := req.PublicKeys[kind]; !ok {

@@ -49,7 +49,7 @@ func Join(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	serverCAPath := filepath.Join(o.TLSDir, "server-ca.crt")
-	n := certs.NodeFiles(o.TLSDir, serverCAPath, filepath.Join(o.TLSDir, "client-ca.crt"))
+	n := certs.NodeFiles(o.TLSDir, serverCAPath, filepath.Join(o.TLSDir, "client-ca.crt"), filepath.Join(o.TLSDir, "kubelet-serving-ca.crt"))
 	c, err := newClient(o, caPEM, n)
 	if err != nil {
 		return nil, err
@@ -203,16 +203,4 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("server refused %s %s (%s): %s", method, path, resp.Status, strings.TrimSpace(string(msg)))
 	}
 	return json.NewDecoder(resp.Body).Decode(out)
-}
-
-// nodePassword is the agent's random secret for its node name, created
-// at its first join and kept in the data dir (0600).
-func nodePassword(etcDir string) (string, error) {
-	path := filepath.Join(etcDir, "node-password")
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 16 {
-		return strings.TrimSpace(string(b)), nil
-	}
-	id, secret := token.NewBootstrap()
-	pw := id + secret + id + secret
-	return pw, atomicfile.Write(path, []byte(pw+"\n"), 0o600)
 }

@@ -36,7 +36,6 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 	for path, pair := range map[string][2]string{
 		kubeletKC: {cfg.Certs.KubeletClient.Cert, cfg.Certs.KubeletClient.Key},
 		filepath.Join(p.Etc, "kube-proxy.kubeconfig"): {cfg.Certs.KubeProxy.Cert, cfg.Certs.KubeProxy.Key},
-		filepath.Join(p.Etc, "flannel.kubeconfig"):    {cfg.Certs.Flannel.Cert, cfg.Certs.Flannel.Key},
 	} {
 		kc := kubeconfig.Client{Server: cfg.ServerURL, CAFile: cfg.Certs.ServerCA, CertFile: pair[0], KeyFile: pair[1]}
 		if err := kubeconfig.Write(path, kc, false, 0o600); err != nil {
@@ -66,7 +65,9 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 		NewKubelet(cfg, ctrd.Socket(), client),
 	}
 	if cfg.FlannelBackend != "none" {
-		comps = append(comps, NewFlannel(cfg, filepath.Join(p.Etc, "flannel.kubeconfig"), containerd.NewPaths(p.Dir).CNIConf))
+		// Flannel writes only its own Node's annotations: the kubelet's
+		// identity is enough, and no node holds one that reaches others.
+		comps = append(comps, NewFlannel(cfg, kubeletKC, containerd.NewPaths(p.Dir).CNIConf))
 	}
 	comps = append(comps, NewKubeProxy(cfg))
 	return &Stack{Components: comps, Client: client, Containerd: ctrd}, nil

@@ -36,6 +36,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/kubeconfig"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/node"
+	"github.com/shoal-dev/shoal/internal/nodeclaim"
 	"github.com/shoal-dev/shoal/internal/osimage"
 	"github.com/shoal-dev/shoal/internal/snapshot"
 	"github.com/shoal-dev/shoal/internal/supervisor"
@@ -83,8 +84,13 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 			report("secrets encryption at rest on (%s), key in %s", cfg.EncryptionProvider, cfg.Paths.Encryption)
 		}
 	}
+	kubeletCA, err := os.ReadFile(c.KubeletServingCA.Cert)
+	if err != nil {
+		return err
+	}
 	written, err := addons.Write(cfg.Paths.Manifests, cfg.Disable, addons.Values{
-		ClusterDNS: cfg.ClusterDNS, ClusterDomain: cfg.ClusterDomain, StorageDir: cfg.Paths.StorageDir})
+		ClusterDNS: cfg.ClusterDNS, ClusterDomain: cfg.ClusterDomain, StorageDir: cfg.Paths.StorageDir,
+		KubeletServingCA: addons.IndentPEM(string(kubeletCA), 4)})
 	if err != nil {
 		return fmt.Errorf("addons: %w", err)
 	}
@@ -99,7 +105,13 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sup, err := newSupervisor(cfg, c, tok, admin, report)
+	var nodePassword string
+	if !cfg.DisableAgent {
+		if nodePassword, err = nodeclaim.Password(cfg.AgentPaths.Etc); err != nil {
+			return err
+		}
+	}
+	sup, err := newSupervisor(cfg, c, tok, admin, nodePassword, report)
 	if err != nil {
 		return err
 	}
@@ -141,7 +153,11 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		if stack, err = localNode(cfg, c, report); err != nil {
 			return err
 		}
-		components = append(components, stack.Components...)
+		claim, err := localClaim(admin, cfg.NodeName, cfg.NodeIP, nodePassword)
+		if err != nil {
+			return err
+		}
+		components = append(append(components, claim), stack.Components...)
 	}
 	runner := &lifecycle.Runner{Components: components, Report: report}
 	return runner.Run(ctx, func() error {
@@ -223,7 +239,7 @@ func joinCluster(ctx context.Context, cfg *config.Server, report func(string, ..
 func bootstrapFiles(cfg *config.Server, c *certs.Server) map[string]string {
 	out := map[string]string{}
 	for _, abs := range []string{c.ServerCA.Cert, c.ServerCA.Key, c.ClientCA.Cert, c.ClientCA.Key,
-		c.RequestHeaderCA.Cert, c.RequestHeaderCA.Key, c.ServiceAccountKey,
+		c.RequestHeaderCA.Cert, c.RequestHeaderCA.Key, c.KubeletServingCA.Cert, c.KubeletServingCA.Key, c.ServiceAccountKey,
 		c.EtcdServerCA.Cert, c.EtcdServerCA.Key, c.EtcdPeerCA.Cert, c.EtcdPeerCA.Key, cfg.Paths.Encryption, cfg.Paths.TokenFile} {
 		if rel, err := filepath.Rel(cfg.DataDir, abs); err == nil {
 			out[rel] = abs
@@ -234,7 +250,7 @@ func bootstrapFiles(cfg *config.Server, c *certs.Server) map[string]string {
 
 // newSupervisor settles the server token (written to server/token) and
 // builds the public port's server.
-func newSupervisor(cfg *config.Server, c *certs.Server, tok token.Token, admin *rest.Config, report func(string, ...any)) (*supervisor.Supervisor, error) {
+func newSupervisor(cfg *config.Server, c *certs.Server, tok token.Token, admin *rest.Config, nodePassword string, report func(string, ...any)) (*supervisor.Supervisor, error) {
 	client, err := kubernetes.NewForConfig(admin)
 	if err != nil {
 		return nil, err
@@ -251,8 +267,20 @@ func newSupervisor(cfg *config.Server, c *certs.Server, tok token.Token, admin *
 		EgressSocket:   cfg.Paths.EgressSocket,
 		BootstrapFiles: bootstrapFiles(cfg, c),
 		UpgradesDir:    cfg.Paths.Upgrades,
+		LocalNode:      localNodeName(cfg),
+		LocalNodeHash:  nodeclaim.Hash(nodePassword),
 		Report:         report,
 	}), nil
+}
+
+// localClaim claims the name and IP of a node on this data dir with the
+// admin identity (see nodeclaim.Local).
+func localClaim(admin *rest.Config, name, ip, password string) (*nodeclaim.Local, error) {
+	client, err := kubernetes.NewForConfig(admin)
+	if err != nil {
+		return nil, err
+	}
+	return &nodeclaim.Local{Client: client, Node: name, IP: ip, Password: password}, nil
 }
 
 // localNode issues the local node's certificates and builds its stack.

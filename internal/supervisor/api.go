@@ -41,9 +41,11 @@ type NodeCertsRequest struct {
 }
 
 // NodeCertsResponse carries the signed certificates (PEM chains) and the
-// CAs the node trusts.
+// CAs the node trusts; KubeletServingCA is what signed its serving
+// certificate (the node checks its certificates against it, nothing more).
 type NodeCertsResponse struct {
-	ServerCA string                    `json:"serverCA"`
-	ClientCA string                    `json:"clientCA"`
-	Certs    map[certs.NodeCert]string `json:"certs"`
+	ServerCA         string                    `json:"serverCA"`
+	ClientCA         string                    `json:"clientCA"`
+	KubeletServingCA string                    `json:"kubeletServingCA"`
+	Certs            map[certs.NodeCert]string `json:"certs"`
 }

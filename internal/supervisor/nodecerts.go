@@ -2,28 +2,26 @@ package supervisor
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/nodeclaim"
 	"github.com/shoal-dev/shoal/internal/pki"
 	"github.com/shoal-dev/shoal/internal/token"
 )
 
 // nodeCerts signs a node's public keys once its name is bound to its
-// password. A node renewing with its own certificate may only ask for
-// itself.
+// password and its IP to its name. A node renewing with its own
+// certificate may only ask for itself; nobody but this server's own node
+// may have this server's node name.
 func (s *Supervisor) nodeCerts(w http.ResponseWriter, r *http.Request) {
 	c, ok := s.agentCaller(w, r)
 	if !ok {
@@ -42,7 +40,7 @@ func (s *Supervisor) nodeCerts(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("node %s may not ask for node %s's certificates", c.node, req.NodeName), http.StatusForbidden)
 		return
 	}
-	if err := s.claimNodeName(r.Context(), req.NodeName, req.NodePassword); err != nil {
+	if err := s.claim(r.Context(), req); err != nil {
 		s.report("refused node certificates for %s from %s: %v", req.NodeName, r.RemoteAddr, err)
 		http.Error(w, err.Error(), http.StatusForbidden)
 		return
@@ -56,12 +54,21 @@ func (s *Supervisor) nodeCerts(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(resp)
 }
 
+// claim binds the node's name and IP, refusing this server's own node
+// name to any other password before the apiserver is even asked.
+func (s *Supervisor) claim(ctx context.Context, req NodeCertsRequest) error {
+	if s.cfg.LocalNode != "" && req.NodeName == s.cfg.LocalNode && !token.Equal(nodeclaim.Hash(req.NodePassword), s.cfg.LocalNodeHash) {
+		return fmt.Errorf("node name %s is this server's own node; pick another --node-name", req.NodeName)
+	}
+	return nodeclaim.Claim(ctx, s.cfg.Client, req.NodeName, req.NodeIP, req.NodePassword)
+}
+
 func validateNodeRequest(req NodeCertsRequest) error {
 	if errs := validation.IsDNS1123Subdomain(req.NodeName); len(errs) > 0 {
 		return fmt.Errorf("nodeName %q: %s", req.NodeName, errs[0])
 	}
-	if ip := net.ParseIP(req.NodeIP); ip == nil || ip.To4() == nil {
-		return fmt.Errorf("nodeIP %q: not an IPv4 address", req.NodeIP)
+	if ip := net.ParseIP(req.NodeIP); ip == nil || ip.To4() == nil || ip.IsLoopback() || ip.IsUnspecified() {
+		return fmt.Errorf("nodeIP %q: not a routable IPv4 address", req.NodeIP)
 	}
 	if len(req.NodePassword) < 16 {
 		return fmt.Errorf("nodePassword: too short")
@@ -69,14 +76,20 @@ func validateNodeRequest(req NodeCertsRequest) error {
 	return nil
 }
 
-// signNode signs every requested public key with the CA its leaf needs.
+// signNode signs every requested public key with the CA its leaf needs;
+// the names in each leaf are the claimed ones.
 func (s *Supervisor) signNode(req NodeCertsRequest) (*NodeCertsResponse, error) {
-	serverCA, clientCA, err := s.cfg.Certs.CAs()
+	signers, err := s.cfg.Certs.NodeSigners()
 	if err != nil {
 		return nil, err
 	}
-	out := &NodeCertsResponse{Certs: map[certs.NodeCert]string{},
-		ServerCA: string(pki.EncodeCert(serverCA.Cert)), ClientCA: string(pki.EncodeCert(clientCA.Cert))}
+	serverCA, err := os.ReadFile(s.cfg.Certs.ServerCA.Cert)
+	if err != nil {
+		return nil, err
+	}
+	out := &NodeCertsResponse{Certs: map[certs.NodeCert]string{}, ServerCA: string(serverCA),
+		ClientCA:         string(pki.EncodeCert(signers[certs.ByClientCA].Cert)),
+		KubeletServingCA: string(pki.EncodeCert(signers[certs.ByKubeletServingCA].Cert))}
 	for _, kind := range certs.NodeCerts {
 		pemKey, ok := req.PublicKeys[kind]
 		if !ok {
@@ -90,12 +103,8 @@ func (s *Supervisor) signNode(req NodeCertsRequest) (*NodeCertsResponse, error) 
 		if err != nil {
 			return nil, fmt.Errorf("publicKeys[%s]: %w", kind, err)
 		}
-		leaf, byServer := certs.NodeLeaf(kind, req.NodeName, req.NodeIP)
-		ca := clientCA
-		if byServer {
-			ca = serverCA
-		}
-		chain, err := pki.Sign(ca, leaf, pub, s.now())
+		leaf, by := certs.NodeLeaf(kind, req.NodeName, req.NodeIP)
+		chain, err := pki.Sign(signers[by], leaf, pub, s.now())
 		if err != nil {
 			return nil, err
 		}
@@ -103,36 +112,3 @@ func (s *Supervisor) signNode(req NodeCertsRequest) (*NodeCertsResponse, error) 
 	}
 	return out, nil
 }
-
-// claimNodeName binds name to the hash of password in a Secret the first
-// time, and afterwards admits only the same password (as K3s's
-// <node>.node-password.k3s Secrets do).
-func (s *Supervisor) claimNodeName(ctx context.Context, name, password string) error {
-	sum := sha256.Sum256([]byte(password))
-	hash := hex.EncodeToString(sum[:])
-	secrets := s.cfg.Client.CoreV1().Secrets(metav1.NamespaceSystem)
-	secretName := nodePasswordSecret(name)
-	cur, err := secrets.Get(ctx, secretName, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		_, err = secrets.Create(ctx, &corev1.Secret{
-			ObjectMeta: metav1.ObjectMeta{Name: secretName, Labels: map[string]string{"shoal.dev/node-password": "true"}},
-			Type:       "shoal.dev/node-password",
-			Data:       map[string][]byte{"hash": []byte(hash)},
-		}, metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) { // lost a race with another agent
-			return s.claimNodeName(ctx, name, password)
-		}
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	if !token.Equal(string(cur.Data["hash"]), hash) {
-		return fmt.Errorf("node name %s is already claimed by another agent (node password mismatch); pick another --node-name, or delete the Secret kube-system/%s if that node is gone", name, secretName)
-	}
-	return nil
-}
-
-// nodePasswordSecret names the Secret (in kube-system) that binds a node
-// name to its agent's password.
-func nodePasswordSecret(node string) string { return node + ".node-password.shoal" }

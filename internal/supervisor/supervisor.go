@@ -37,6 +37,9 @@ type Config struct {
 	EgressSocket string
 	// UpgradesDir holds the binaries upgrade Plans name (server/upgrades).
 	UpgradesDir string
+	// LocalNode is this server's own node name ("" with --disable-agent)
+	// and LocalNodeHash its password's hash: no one else may claim it.
+	LocalNode, LocalNodeHash string
 	// BootstrapFiles are served to joining servers: relative path in the
 	// data dir → absolute path here. Missing files are left out.
 	BootstrapFiles map[string]string

@@ -19,14 +19,21 @@ import (
 	"k8s.io/client-go/kubernetes"
 	corelisters "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/shoal-dev/shoal/internal/nodeclaim"
 )
 
 // tunnels holds the websocket tunnels agents keep open (remotedialer
-// sessions keyed by node name) and dials through them for kube-apiserver.
+// sessions keyed by the node name of the tunnel's client certificate) and
+// dials through them for kube-apiserver. Where an address leads is
+// decided by what the server bound, never by what a node reports: a
+// node's claimed IP (package nodeclaim) and its pod CIDRs (set by
+// kube-controller-manager, which a node may not change).
 type tunnels struct {
 	server  *remotedialer.Server
 	client  kubernetes.Interface
 	nodes   corelisters.NodeLister
+	claims  corelisters.SecretLister
 	cancel  context.CancelFunc
 	report  func(string, ...any)
 	mu      sync.Mutex
@@ -64,13 +71,17 @@ func (t *tunnels) start(ctx context.Context) {
 			}
 		}
 	}})
+	claims := informers.NewSharedInformerFactoryWithOptions(t.client, 10*time.Minute,
+		informers.WithNamespace(metav1.NamespaceSystem),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = nodeclaim.Label + "=true" }))
+	t.claims = claims.Core().V1().Secrets().Lister()
 	f.Start(ctx.Done())
+	claims.Start(ctx.Done())
 }
 
-// forget drops a deleted node's password, so its name can be claimed again.
+// forget drops a deleted node's claim, so its name can be claimed again.
 func (t *tunnels) forget(ctx context.Context, node string) {
-	err := t.client.CoreV1().Secrets(metav1.NamespaceSystem).Delete(ctx, nodePasswordSecret(node), metav1.DeleteOptions{})
-	if err == nil {
+	if err := nodeclaim.Release(ctx, t.client, node); err == nil {
 		t.report("node %s deleted: its name may be claimed again", node)
 	}
 	t.mu.Lock()
@@ -98,43 +109,57 @@ func (t *tunnels) serveTunnel(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// route finds how to reach host: through the tunnel of the node that
-// owns it (its InternalIP, or an address in its pod CIDR), directly if no
-// node owns it or its node never kept a tunnel (this server's own node).
-// A tunnelled node whose tunnel is down cannot be reached: dialing it
-// directly would only wait for a timeout behind its NAT.
+// route finds how to reach host: through the tunnel of the node the
+// address is bound to, directly if it is bound to none or its node never
+// kept a tunnel (this server's own node). A tunnelled node whose tunnel is
+// down cannot be reached: dialing it directly would only wait for a
+// timeout behind its NAT.
 func (t *tunnels) route(host string) (node string, err error) {
 	ip := net.ParseIP(host)
 	if ip == nil {
 		return "", nil
 	}
-	nodes, err := t.nodes.List(labels.Everything())
-	if err != nil {
+	owner := t.owner(ip)
+	if owner == "" {
 		return "", nil
 	}
-	for _, n := range nodes {
-		if !owns(n, ip) {
-			continue
-		}
-		if t.server.HasSession(n.Name) {
-			return n.Name, nil
-		}
-		t.mu.Lock()
-		tunnelled := t.entered[n.Name]
-		t.mu.Unlock()
-		if tunnelled {
-			return "", fmt.Errorf("node %s: its tunnel is down (the agent reconnects by itself)", n.Name)
-		}
+	if t.server.HasSession(owner) {
+		return owner, nil
+	}
+	t.mu.Lock()
+	tunnelled := t.entered[owner]
+	t.mu.Unlock()
+	if tunnelled {
+		return "", fmt.Errorf("node %s: its tunnel is down (the agent reconnects by itself)", owner)
 	}
 	return "", nil
 }
 
-func owns(n *corev1.Node, ip net.IP) bool {
-	for _, a := range n.Status.Addresses {
-		if a.Type == corev1.NodeInternalIP && net.ParseIP(a.Address).Equal(ip) {
-			return true
+// owner is the node ip is bound to: by its claim, or by a pod CIDR.
+func (t *tunnels) owner(ip net.IP) string {
+	if secrets, err := t.claims.List(labels.Everything()); err == nil {
+		for _, s := range secrets {
+			if node, bound, ok := nodeclaim.NodeOf(s); ok && net.ParseIP(bound).Equal(ip) {
+				return node
+			}
 		}
 	}
+	nodes, err := t.nodes.List(labels.Everything())
+	if err != nil {
+		return ""
+	}
+	for _, n := range nodes {
+		if podCIDROwns(n, ip) {
+			return n.Name
+		}
+	}
+	return ""
+}
+
+// podCIDROwns tells whether ip is in one of n's pod CIDRs, which
+// kube-controller-manager allocates and NodeRestriction keeps a node from
+// changing.
+func podCIDROwns(n *corev1.Node, ip net.IP) bool {
 	for _, c := range append([]string{n.Spec.PodCIDR}, n.Spec.PodCIDRs...) {
 		if _, cidr, err := net.ParseCIDR(c); err == nil && cidr.Contains(ip) {
 			return true

@@ -154,7 +154,8 @@ func (u *Upgrader) upgrade(ctx context.Context, target string, src source, deadl
 	if err := u.annotate(ctx, map[string]string{AnnState: StateUpgrading, AnnReason: ""}); err != nil {
 		return err
 	}
-	next := filepath.Join(u.Dir, "shoal-"+target)
+	// A fixed name: nothing in an order becomes part of a path.
+	next := filepath.Join(u.Dir, "shoal.next")
 	if err := u.fetchBinary(ctx, src, next); err != nil {
 		return err
 	}

@@ -1,0 +1,184 @@
+package integration
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// attacker is a bootstrap-token holder talking to a server's supervisor
+// the way shoal agent does, but asking for what it should not get.
+type attacker struct {
+	t      *testing.T
+	url    string
+	cred   string
+	http   *http.Client
+	dir    string
+	caFile string
+}
+
+func newAttacker(t *testing.T, url, fullToken string) *attacker {
+	_, cred, _ := strings.Cut(fullToken, "::")
+	a := &attacker{t: t, url: url, cred: cred, dir: t.TempDir(), http: &http.Client{Timeout: 20 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
+	a.caFile = filepath.Join(a.dir, "server-ca.crt")
+	_, ca := a.do(http.MethodGet, "/cacerts", nil)
+	if err := os.WriteFile(a.caFile, ca, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func (a *attacker) do(method, path string, body any) (int, []byte) {
+	a.t.Helper()
+	var in io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		in = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, a.url+path, in)
+	req.Header.Set("Authorization", "Bearer "+a.cred)
+	resp, err := a.http.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+// nodeCerts asks for every certificate kind a node ever held (the flannel
+// one included) for name at ip; it keeps the keys in a.dir.
+func (a *attacker) nodeCerts(name, ip string) (int, map[string]string, string) {
+	a.t.Helper()
+	keys := map[string]string{}
+	for _, kind := range []string{"kubelet-client", "kubelet-serving", "kube-proxy", "flannel"} {
+		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		der, _ := x509.MarshalPKIXPublicKey(k.Public())
+		keys[kind] = string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+		kder, _ := x509.MarshalECPrivateKey(k)
+		_ = os.WriteFile(filepath.Join(a.dir, kind+".key"), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	}
+	code, body := a.do(http.MethodPost, "/v1-shoal/node-certs", map[string]any{
+		"nodeName": name, "nodeIP": ip, "nodePassword": "attacker-password-0123456789", "publicKeys": keys})
+	var resp struct {
+		Certs map[string]string `json:"certs"`
+	}
+	_ = json.Unmarshal(body, &resp)
+	for kind, chain := range resp.Certs {
+		_ = os.WriteFile(filepath.Join(a.dir, kind+".crt"), []byte(chain), 0o600)
+	}
+	return code, resp.Certs, string(body)
+}
+
+// kubectl runs the real kubectl with one of the attacker's certificates.
+func (a *attacker) kubectl(kind, stdin string, args ...string) (string, error) {
+	a.t.Helper()
+	argv := append([]string{"--server", a.url, "--certificate-authority", a.caFile,
+		"--client-certificate", filepath.Join(a.dir, kind+".crt"), "--client-key", filepath.Join(a.dir, kind+".key")}, args...)
+	cmd := exec.Command(kubectlPath(a.t, 33), argv...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// TestJoinTokenCannotReachOtherNodes performs, as a holder of a bootstrap
+// token, each step of the chain from a join token to root on other nodes
+// (issue: node annotations became file paths on every node) and checks
+// that each one is refused: the server's own node name, another node's
+// IP, a cluster-wide flannel identity, another Node's annotations, the
+// Secrets of the cluster, pod CIDRs of its own choosing, a serving
+// certificate that passes as the apiserver, and the bootstrap data.
+func TestJoinTokenCannotReachOtherNodes(t *testing.T) {
+	h := newHost(t, "shoal-sec1", 89)
+	dir := t.TempDir()
+	t.Cleanup(func() { releaseNode(t, h, dir) })
+	s := startServerIn(t, h.name, dir, 6443, "-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"),
+		"--node-name", h.name, h.cgroupRootArg(), "--disable", "metrics-server,ingress,local-storage,servicelb,coredns")
+	s.waitLine("node "+h.name+" Ready", 3*time.Minute)
+	bootstrap := strings.TrimSpace(h.shoal(t, "token", "create", "-d", dir, "--description", "attacker"))
+	a := newAttacker(t, "https://"+h.ip+":6443", bootstrap)
+	freeIP := "10.89.0.77"
+
+	t.Run("the server's own node name is not for a token holder", func(t *testing.T) {
+		code, _, body := a.nodeCerts(h.name, freeIP)
+		if code != http.StatusForbidden || !strings.Contains(body, "this server's own node") {
+			t.Errorf("node-certs for the server's node %s: %d %s; want 403, this server's own node", h.name, code, body)
+		}
+	})
+	t.Run("another node's IP is not for a token holder", func(t *testing.T) {
+		code, _, body := a.nodeCerts("mallory", h.ip)
+		if code != http.StatusForbidden || !strings.Contains(body, "already bound to node "+h.name) {
+			t.Errorf("node-certs with the server node's IP: %d %s; want 403, already bound", code, body)
+		}
+	})
+	code, certs, body := a.nodeCerts("mallory", freeIP)
+	if code != http.StatusOK {
+		t.Fatalf("a new node under an unused name and IP: %d %s", code, body)
+	}
+	t.Run("no cluster-wide identity is handed out", func(t *testing.T) {
+		if _, ok := certs["flannel"]; ok {
+			t.Errorf("the server signed a flannel certificate (an identity that may patch every Node)")
+		}
+	})
+	t.Run("the node identity writes no other Node", func(t *testing.T) {
+		out, err := a.kubectl("kubelet-client", "", "annotate", "node", h.name, "upgrade.shoal.io/target=../../etc/x")
+		if err == nil || !strings.Contains(out, "Forbidden") && !strings.Contains(out, "forbidden") {
+			t.Errorf("annotating the server's node as mallory: %v %s; want forbidden", err, out)
+		}
+		ann := s.mustKubectl(33, "", "get", "node", h.name, "-o", "jsonpath={.metadata.annotations}")
+		if strings.Contains(ann, "../../etc/x") {
+			t.Errorf("the server's node carries the attacker's annotation: %s", ann)
+		}
+	})
+	t.Run("the node identity reads no Secrets", func(t *testing.T) {
+		out, err := a.kubectl("kubelet-client", "", "get", "secrets", "-n", "kube-system")
+		if err == nil || !strings.Contains(strings.ToLower(out), "forbidden") {
+			t.Errorf("listing kube-system Secrets as mallory: %v %s; want forbidden", err, out)
+		}
+	})
+	t.Run("the node identity chooses no pod CIDR", func(t *testing.T) {
+		podCIDR := strings.TrimSpace(s.mustKubectl(33, "", "get", "node", h.name, "-o", "jsonpath={.spec.podCIDR}"))
+		node := fmt.Sprintf(`{"apiVersion":"v1","kind":"Node","metadata":{"name":"mallory"},"spec":{"podCIDR":%q,"podCIDRs":[%q]}}`, podCIDR, podCIDR)
+		out, err := a.kubectl("kubelet-client", node, "create", "-f", "-")
+		if err == nil || !strings.Contains(out, "pod CIDRs") {
+			t.Errorf("creating Node mallory with the server node's pod CIDR %s: %v %s; want the policy's refusal", podCIDR, err, out)
+		}
+	})
+	t.Run("the serving certificate does not pass as the apiserver", func(t *testing.T) {
+		chain, ok := certs["kubelet-serving"]
+		if !ok {
+			t.Fatal("no kubelet serving certificate")
+		}
+		block, _ := pem.Decode([]byte(chain))
+		leaf, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		caPEM, _ := os.ReadFile(a.caFile)
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(caPEM)
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots}); err == nil {
+			t.Errorf("mallory's kubelet serving certificate (names %v %v) verifies against the CA agents trust for the apiserver", leaf.DNSNames, leaf.IPAddresses)
+		}
+	})
+	t.Run("no bootstrap data", func(t *testing.T) {
+		if code, body := a.do(http.MethodGet, "/v1-shoal/bootstrap", nil); code != http.StatusForbidden {
+			t.Errorf("GET /v1-shoal/bootstrap with a bootstrap token: %d %.100s; want 403", code, body)
+		}
+	})
+}
