@@ -15,7 +15,8 @@ type Paths struct {
 	CredDir      string
 	EtcDir       string
 	Manifests    string // auto-deploy directory
-	TokenFile    string // the full server token, for agents to join with
+	TokenFile    string // the full server token: joins servers, and is cluster-admin
+	AgentToken   string // the full agent token: joins agents, nothing more
 	Encryption   string // secrets encryption configuration (kube-apiserver reloads it)
 	EgressSocket string // the supervisor's CONNECT proxy for kube-apiserver's egress
 	StorageDir   string // local-path volumes
@@ -38,6 +39,7 @@ func NewPaths(dataDir string) Paths {
 		EtcDir:       filepath.Join(server, "etc"),
 		Manifests:    filepath.Join(server, "manifests"),
 		TokenFile:    filepath.Join(server, "token"),
+		AgentToken:   filepath.Join(server, "agent-token"),
 		Encryption:   filepath.Join(server, "cred", "encryption-config.json"),
 		EgressSocket: filepath.Join(server, "egress.sock"),
 		StorageDir:   filepath.Join(dataDir, "storage"),

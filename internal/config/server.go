@@ -44,6 +44,7 @@ type Server struct {
 	WriteKubeconfig     string
 	WriteKubeconfigMode string
 	Token               string // the server's join credential (or a full K10 token)
+	AgentToken          string // the agents' join credential (--agent-token; default generated)
 	SecretsEncryption   bool
 	EncryptionProvider  string
 
@@ -96,6 +97,7 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.WriteKubeconfigMode, "write-kubeconfig-mode", "0600", "File mode of the written kubeconfig, in octal")
 	fs.StringVarP(&s.Token, "token", "t", "", "Shared secret agents join with (default: generated, kept in <data-dir>/server/token)")
 	fs.StringVar(&s.TokenFile, "token-file", "", "File holding the --token value")
+	fs.StringVar(&s.AgentToken, "agent-token", "", "Shared secret agents join with, which cannot join servers nor read the cluster's keys (default: generated, kept in <data-dir>/server/agent-token)")
 	fs.StringVarP(&s.JoinServer, "server", "s", "", "Join the cluster of this server (https://HOST:PORT) as another server; with embedded etcd, or on a shared --datastore-endpoint; needs --token")
 	fs.BoolVar(&s.ClusterInit, "cluster-init", false, "Start a new cluster on embedded etcd, which other servers join with --server (default: SQLite)")
 	fs.StringVar(&s.DatastoreEndpoint, "datastore-endpoint", "", "External datastore: postgres://USER:PASS@HOST:PORT/DB, mysql://USER:PASS@tcp(HOST:PORT)/DB or https://ETCD:2379[,https://…] (default: SQLite in the data dir)")

@@ -27,6 +27,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/datastore"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/tlsprofile"
 )
 
 // authenticationConfig lets anonymous requests reach only the health
@@ -54,10 +55,59 @@ egressSelections:
         udsName: %s
 `
 
+// admissionConfig sets the Pod Security Standards every namespace gets
+// unless it says otherwise with its pod-security.kubernetes.io labels:
+// baseline enforced (no privileged, host namespaces or hostPath pods),
+// restricted warned and audited. kube-system is exempt: the cluster's own
+// addons live there.
+const admissionConfig = `apiVersion: apiserver.config.k8s.io/v1
+kind: AdmissionConfiguration
+plugins:
+- name: PodSecurity
+  configuration:
+    apiVersion: pod-security.admission.config.k8s.io/v1
+    kind: PodSecurityConfiguration
+    defaults:
+      enforce: baseline
+      enforce-version: latest
+      audit: restricted
+      audit-version: latest
+      warn: restricted
+      warn-version: latest
+    exemptions:
+      usernames: []
+      runtimeClasses: []
+      namespaces: [kube-system]
+`
+
+// auditPolicy records at metadata level every read of Secrets and every
+// change by a person or a workload; the control plane's and nodes' own
+// routine traffic (leases, status, events) is left out.
+const auditPolicy = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: None
+  userGroups: [system:nodes]
+- level: None
+  users: [system:kube-controller-manager, system:kube-scheduler, system:apiserver, system:kube-proxy]
+- level: None
+  resources: [{group: coordination.k8s.io, resources: [leases]}, {group: "", resources: [events]}, {group: events.k8s.io, resources: [events]}]
+- level: None
+  nonResourceURLs: ["/healthz*", "/livez*", "/readyz*", "/version", "/openapi*", "/api*"]
+- level: Metadata
+  resources: [{group: "", resources: [secrets]}, {group: authentication.k8s.io, resources: [tokenreviews]}]
+- level: None
+  verbs: [get, list, watch]
+- level: Metadata
+`
+
 // APIServer is kube-apiserver in-process.
 type APIServer struct {
 	upstream
 	authConfigPath string
+	admissionPath  string
+	auditPath      string
 	egressPath     string
 	egressConfig   string
 	admin          *rest.Config
@@ -69,18 +119,32 @@ var _ lifecycle.Component = (*APIServer)(nil)
 func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, admin *rest.Config) *APIServer {
 	authPath := filepath.Join(cfg.Paths.EtcDir, "authentication-config.yaml")
 	egressPath := filepath.Join(cfg.Paths.EtcDir, "egress-selector.yaml")
+	admissionPath := filepath.Join(cfg.Paths.EtcDir, "admission.yaml")
+	auditPolicyPath := filepath.Join(cfg.Paths.EtcDir, "audit-policy.yaml")
 	issuer := "https://kubernetes.default.svc." + cfg.ClusterDomain
 	args := Args{
-		"advertise-address":        cfg.AdvertiseAddress,
-		"bind-address":             cfg.BindAddress,
-		"secure-port":              strconv.Itoa(cfg.APIServerPort),
-		"etcd-servers":             strings.Join(store.Endpoints, ","),
-		"service-cluster-ip-range": cfg.ServiceCIDR,
-		"authorization-mode":       "Node,RBAC",
-		"enable-admission-plugins": "NodeRestriction",
-		"authentication-config":    authPath,
-		"allow-privileged":         "true",
-		"profiling":                "false",
+		"advertise-address":             cfg.AdvertiseAddress,
+		"bind-address":                  cfg.BindAddress,
+		"secure-port":                   strconv.Itoa(cfg.APIServerPort),
+		"etcd-servers":                  strings.Join(store.Endpoints, ","),
+		"service-cluster-ip-range":      cfg.ServiceCIDR,
+		"authorization-mode":            "Node,RBAC",
+		"enable-admission-plugins":      "NodeRestriction",
+		"admission-control-config-file": admissionPath,
+		// Who changed what, and who read Secrets: metadata only (never
+		// bodies), the cluster's own components' routine writes left out,
+		// rotated at 10 MB with 2 files kept (a small flash disk's budget).
+		"audit-policy-file":     auditPolicyPath,
+		"audit-log-path":        filepath.Join(cfg.Paths.ServerDir, "logs", "audit.log"),
+		"audit-log-maxsize":     "10",
+		"audit-log-maxbackup":   "2",
+		"audit-log-maxage":      "30",
+		"audit-log-compress":    "true",
+		"tls-min-version":       tlsprofile.MinVersionName,
+		"tls-cipher-suites":     tlsprofile.Flag(),
+		"authentication-config": authPath,
+		"allow-privileged":      "true",
+		"profiling":             "false",
 		// At shutdown, close open watches (the in-process kubelet and
 		// flannel keep theirs) instead of waiting for them: stop takes 1 s
 		// instead of the full grace below.
@@ -124,6 +188,8 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, a
 	return &APIServer{
 		upstream:       upstream{name: "kube-apiserver", argv: args.Merge(cfg.ExtraAPIServerArgs)},
 		authConfigPath: authPath,
+		admissionPath:  admissionPath,
+		auditPath:      auditPolicyPath,
 		egressPath:     egressPath,
 		egressConfig:   fmt.Sprintf(egressSelectorConfig, cfg.Paths.EgressSocket),
 		admin:          admin,
@@ -144,6 +210,12 @@ func (a *APIServer) Start(ctx context.Context) error {
 		return err
 	}
 	if err := atomicfile.Write(a.egressPath, []byte(a.egressConfig), 0o600); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(a.admissionPath, []byte(admissionConfig), 0o600); err != nil {
+		return err
+	}
+	if err := atomicfile.Write(a.auditPath, []byte(auditPolicy), 0o600); err != nil {
 		return err
 	}
 	return a.launch(ctx, apiserverCommand())

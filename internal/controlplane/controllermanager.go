@@ -20,6 +20,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/tlsprofile"
 )
 
 // ControllerManager is kube-controller-manager in-process.
@@ -40,6 +41,8 @@ func NewControllerManager(cfg *config.Server, c *certs.Server, admin *rest.Confi
 		"authorization-kubeconfig":         kubeconfig,
 		"bind-address":                     "127.0.0.1",
 		"secure-port":                      "10257",
+		"tls-min-version":                  tlsprofile.MinVersionName,
+		"tls-cipher-suites":                tlsprofile.Flag(),
 		"profiling":                        "false",
 		"allocate-node-cidrs":              "true",
 		"cluster-cidr":                     cfg.ClusterCIDR,

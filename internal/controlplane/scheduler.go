@@ -13,6 +13,7 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/tlsprofile"
 )
 
 // Scheduler is kube-scheduler in-process.
@@ -33,6 +34,8 @@ func NewScheduler(cfg *config.Server) *Scheduler {
 		"authorization-kubeconfig":  kubeconfig,
 		"bind-address":              "127.0.0.1",
 		"secure-port":               "10259",
+		"tls-min-version":           tlsprofile.MinVersionName,
+		"tls-cipher-suites":         tlsprofile.Flag(),
 		"profiling":                 "false",
 		"leader-elect":              leaderElect(cfg), // see the controller manager
 	}

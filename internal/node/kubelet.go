@@ -23,6 +23,7 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/controlplane"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/tlsprofile"
 )
 
 // Kubelet is the upstream kubelet in-process.
@@ -90,6 +91,8 @@ func (k *Kubelet) configure(kc *kubeletconfig.KubeletConfiguration) {
 	kc.Authorization.Mode = kubeletconfig.KubeletAuthorizationModeWebhook
 	kc.TLSCertFile = c.Certs.KubeletServing.Cert
 	kc.TLSPrivateKeyFile = c.Certs.KubeletServing.Key
+	kc.TLSMinVersion = tlsprofile.MinVersionName
+	kc.TLSCipherSuites = tlsprofile.CipherSuiteNames()
 	kc.ClusterDNS = []string{c.ClusterDNS}
 	kc.ClusterDomain = c.ClusterDomain
 	kc.ReadOnlyPort = 0

@@ -105,13 +105,17 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	agentTok, err := token.EnsureAgent(cfg.Paths.AgentToken, cfg.AgentToken, caPEM)
+	if err != nil {
+		return err
+	}
 	var nodePassword string
 	if !cfg.DisableAgent {
 		if nodePassword, err = nodeclaim.Password(cfg.AgentPaths.Etc); err != nil {
 			return err
 		}
 	}
-	sup, err := newSupervisor(cfg, c, tok, admin, nodePassword, report)
+	sup, err := newSupervisor(cfg, c, tok, agentTok, admin, nodePassword, report)
 	if err != nil {
 		return err
 	}
@@ -240,7 +244,7 @@ func bootstrapFiles(cfg *config.Server, c *certs.Server) map[string]string {
 	out := map[string]string{}
 	for _, abs := range []string{c.ServerCA.Cert, c.ServerCA.Key, c.ClientCA.Cert, c.ClientCA.Key,
 		c.RequestHeaderCA.Cert, c.RequestHeaderCA.Key, c.KubeletServingCA.Cert, c.KubeletServingCA.Key, c.ServiceAccountKey,
-		c.EtcdServerCA.Cert, c.EtcdServerCA.Key, c.EtcdPeerCA.Cert, c.EtcdPeerCA.Key, cfg.Paths.Encryption, cfg.Paths.TokenFile} {
+		c.EtcdServerCA.Cert, c.EtcdServerCA.Key, c.EtcdPeerCA.Cert, c.EtcdPeerCA.Key, cfg.Paths.Encryption, cfg.Paths.TokenFile, cfg.Paths.AgentToken} {
 		if rel, err := filepath.Rel(cfg.DataDir, abs); err == nil {
 			out[rel] = abs
 		}
@@ -250,7 +254,7 @@ func bootstrapFiles(cfg *config.Server, c *certs.Server) map[string]string {
 
 // newSupervisor settles the server token (written to server/token) and
 // builds the public port's server.
-func newSupervisor(cfg *config.Server, c *certs.Server, tok token.Token, admin *rest.Config, nodePassword string, report func(string, ...any)) (*supervisor.Supervisor, error) {
+func newSupervisor(cfg *config.Server, c *certs.Server, tok, agentTok token.Token, admin *rest.Config, nodePassword string, report func(string, ...any)) (*supervisor.Supervisor, error) {
 	client, err := kubernetes.NewForConfig(admin)
 	if err != nil {
 		return nil, err
@@ -262,6 +266,8 @@ func newSupervisor(cfg *config.Server, c *certs.Server, tok token.Token, admin *
 		Certs:          c,
 		ServerCred:     tok.Credential,
 		TokenFile:      cfg.Paths.TokenFile,
+		AgentCred:      agentTok.Credential,
+		AgentFile:      cfg.Paths.AgentToken,
 		Cluster:        cfg.Cluster(),
 		Client:         client,
 		EgressSocket:   cfg.Paths.EgressSocket,

@@ -30,6 +30,7 @@ type caller struct {
 // tokens (Secrets read with the admin client) and the client CA.
 type authenticator struct {
 	serverCred func() string
+	agentCred  func() string // nil: no agent token
 	clientCAs  *x509.CertPool
 	client     kubernetes.Interface
 	now        func() time.Time
@@ -75,13 +76,16 @@ func (a *authenticator) identify(ctx context.Context, r *http.Request) (caller, 
 	if token.Equal(cred, a.serverCred()) {
 		return caller{server: true, agent: true}, nil
 	}
+	if a.agentCred != nil && token.Equal(cred, a.agentCred()) {
+		return caller{agent: true}, nil
+	}
 	if id, secret, ok := (token.Token{Credential: cred}).Bootstrap(); ok {
 		if err := token.CheckBootstrap(ctx, a.client, id, secret, a.now()); err != nil {
 			return caller{}, err
 		}
 		return caller{agent: true}, nil
 	}
-	return caller{}, errors.New("wrong token: neither the server token nor a bootstrap token")
+	return caller{}, errors.New("wrong token: neither the server token, the agent token nor a bootstrap token")
 }
 
 // tokenFile reads the server token's credential from path, again only

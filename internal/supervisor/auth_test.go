@@ -29,7 +29,8 @@ func TestIdentify(t *testing.T) {
 	pool := x509.NewCertPool()
 	b, _ := os.ReadFile(c.ClientCA.Cert)
 	pool.AppendCertsFromPEM(b)
-	a := &authenticator{serverCred: func() string { return "server:s3cret" }, clientCAs: pool, now: time.Now}
+	a := &authenticator{serverCred: func() string { return "server:s3cret" }, agentCred: func() string { return "agent:n0de" },
+		clientCAs: pool, now: time.Now}
 	for _, tc := range []struct {
 		name    string
 		peer    *x509.Certificate
@@ -39,6 +40,8 @@ func TestIdentify(t *testing.T) {
 	}{
 		{name: "server token", bearer: "server:s3cret", want: caller{server: true, agent: true}},
 		{name: "wrong token", bearer: "server:nope", wantErr: "wrong token"},
+		{name: "agent token joins, is no server", bearer: "agent:n0de", want: caller{agent: true}},
+		{name: "agent secret under the server user", bearer: "server:n0de", wantErr: "wrong token"},
 		{name: "nothing", wantErr: "no credential"},
 		{name: "node certificate", peer: node, want: caller{node: "edge-1", agent: true}},
 		{name: "a user's certificate is no node", peer: user, wantErr: "no credential"},

@@ -22,6 +22,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/tlsprofile"
 )
 
 // Config is what the supervisor serves and where.
@@ -32,6 +33,8 @@ type Config struct {
 	Certs        *certs.Server
 	ServerCred   string // the server token's credential
 	TokenFile    string // where it is kept; re-read when it changes
+	AgentCred    string // the agent token's credential: joins nodes only
+	AgentFile    string // where it is kept
 	Cluster      config.Cluster
 	Client       kubernetes.Interface // admin: bootstrap tokens, node passwords, nodes
 	EgressSocket string
@@ -97,6 +100,9 @@ func (s *Supervisor) Start(ctx context.Context) error {
 		return fmt.Errorf("client CA %s: unreadable (%v)", s.cfg.Certs.ClientCA.Cert, err)
 	}
 	s.auth = &authenticator{serverCred: tokenFile(s.cfg.TokenFile, s.cfg.ServerCred), clientCAs: clientCAs, client: s.cfg.Client, now: s.now}
+	if s.cfg.AgentCred != "" {
+		s.auth.agentCred = tokenFile(s.cfg.AgentFile, s.cfg.AgentCred)
+	}
 	proxy, err := newAPIProxy(s.cfg.APIServer, s.cfg.Certs, s.auth)
 	if err != nil {
 		return err
@@ -111,7 +117,7 @@ func (s *Supervisor) Start(ctx context.Context) error {
 		Handler:           s.routes(proxy),
 		ReadHeaderTimeout: 10 * time.Second,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{serving}, ClientAuth: tls.RequestClientCert,
-			MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}},
+			MinVersion: tlsprofile.MinVersion, CipherSuites: tlsprofile.CipherSuites(), NextProtos: []string{"h2", "http/1.1"}},
 		ErrorLog: quietLog(),
 	}
 	ln, err := net.Listen("tcp", s.cfg.ListenAddr)

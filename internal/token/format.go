@@ -80,6 +80,9 @@ func CAHash(bundle []byte) string {
 // ServerUser is the user part of the server's own credential.
 const ServerUser = "server"
 
+// AgentUser is the user part of the agent token's credential.
+const AgentUser = "agent"
+
 // NewServerCredential is a fresh "server:SECRET" (32 hex characters).
 func NewServerCredential() string {
 	return ServerUser + ":" + randomString("0123456789abcdef", 32)

@@ -1,6 +1,8 @@
 package token
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -65,5 +67,29 @@ func TestEnsureServer(t *testing.T) {
 	}
 	if _, err := EnsureServer(path, "K10"+CAHash([]byte("other"))+"::server:x", ca); err == nil || !strings.Contains(err.Error(), "pins CA") {
 		t.Errorf("a token of another cluster accepted: %v", err)
+	}
+}
+
+func TestEnsureAgent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agent-token")
+	ca := []byte("ca")
+	gen, err := EnsureAgent(path, "", ca)
+	if err != nil || !strings.HasPrefix(gen.Credential, AgentUser+":") || gen.CAHash != CAHash(ca) {
+		t.Fatalf("generated: %+v %v", gen, err)
+	}
+	if again, _ := EnsureAgent(path, "", ca); again != gen {
+		t.Errorf("a restart changed the agent token: %+v → %+v", gen, again)
+	}
+	if b, _ := os.ReadFile(path); strings.TrimSpace(string(b)) != gen.String() {
+		t.Errorf("file holds %q", b)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+	if given, _ := EnsureAgent(path, "edge-fleet-secret", ca); given.Credential != "agent:edge-fleet-secret" {
+		t.Errorf("a bare secret: %+v", given)
+	}
+	if _, err := EnsureAgent(path, "server:abc", ca); err == nil || !strings.Contains(err.Error(), "--agent-token") {
+		t.Errorf("a server credential as the agent token: %v", err)
 	}
 }

@@ -180,5 +180,48 @@ func TestJoinTokenCannotReachOtherNodes(t *testing.T) {
 		if code, body := a.do(http.MethodGet, "/v1-shoal/bootstrap", nil); code != http.StatusForbidden {
 			t.Errorf("GET /v1-shoal/bootstrap with a bootstrap token: %d %.100s; want 403", code, body)
 		}
+		b, err := os.ReadFile(filepath.Join(dir, "server", "agent-token"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		agent := newAttacker(t, a.url, strings.TrimSpace(string(b)))
+		if code, body := agent.do(http.MethodGet, "/v1-shoal/bootstrap", nil); code != http.StatusForbidden {
+			t.Errorf("GET /v1-shoal/bootstrap with the agent token: %d %.100s; want 403", code, body)
+		}
+		if code, _, body := agent.nodeCerts("agent-two", "10.89.0.78"); code != http.StatusOK {
+			t.Errorf("the agent token does not join a node: %d %s", code, body)
+		}
+	})
+	checkHardenedDefaults(t, s, a.url, dir)
+}
+
+// checkHardenedDefaults: a privileged pod is refused outside kube-system
+// (PodSecurity baseline), weak TLS is refused, changes are audited.
+func checkHardenedDefaults(t *testing.T, s *server, url, dir string) {
+	t.Run("pod security baseline enforced", func(t *testing.T) {
+		pod := `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"root"},"spec":{"hostPID":true,"containers":[{"name":"c","image":"localhost/shoal-echo:v1","securityContext":{"privileged":true}}]}}`
+		out, err := s.kubectl(33, pod, "create", "-f", "-")
+		if err == nil || !strings.Contains(out, "violates PodSecurity \"baseline") {
+			t.Errorf("a privileged hostPID pod in default: %v %s; want refused by PodSecurity baseline", err, out)
+		}
+	})
+	t.Run("old TLS and CBC suites refused", func(t *testing.T) {
+		host := strings.TrimPrefix(url, "https://")
+		for _, c := range []*tls.Config{
+			{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS11},
+			{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA}},
+		} {
+			if conn, err := tls.Dial("tcp", host, c); err == nil {
+				conn.Close()
+				t.Errorf("handshake with max version %x suites %v accepted", c.MaxVersion, c.CipherSuites)
+			}
+		}
+	})
+	t.Run("changes audited", func(t *testing.T) {
+		s.mustKubectl(33, "", "create", "configmap", "audited")
+		eventually(t, 30*time.Second, "the ConfigMap's creation in the audit log", func() (bool, string) {
+			b, _ := os.ReadFile(filepath.Join(dir, "server", "logs", "audit.log"))
+			return bytes.Contains(b, []byte(`"resource":"configmaps","namespace":"default","name":"audited"`)), fmt.Sprintf("%d bytes", len(b))
+		})
 	})
 }
