@@ -42,31 +42,32 @@ type Server struct {
 	// The CAs' own certificates alone, for kube-controller-manager's
 	// signers (which refuse a bundle; after rotate-ca the CA files are
 	// bundles new + old).
-	ServerCASigning, ClientCASigning string
+	ServerCASigning, ClientCASigning, KubeletServingCASigning string
 }
 
 // Layout names the files without creating them.
 func Layout(p config.Paths) *Server {
 	pair := func(n string) Pair { return Pair{p.TLS(n + ".crt"), p.TLS(n + ".key")} }
 	return &Server{
-		ServerCA:          pair("server-ca"),
-		ClientCA:          pair("client-ca"),
-		RequestHeaderCA:   pair("request-header-ca"),
-		KubeletServingCA:  pair("kubelet-serving-ca"),
-		APIServerServing:  pair("serving-kube-apiserver"),
-		Admin:             pair("client-admin"),
-		ControllerMgr:     pair("client-controller"),
-		Scheduler:         pair("client-scheduler"),
-		KubeletClient:     pair("client-kube-apiserver"),
-		AuthProxy:         pair("client-auth-proxy"),
-		EtcdServerCA:      Pair{p.TLS("etcd/server-ca.crt"), p.TLS("etcd/server-ca.key")},
-		EtcdPeerCA:        Pair{p.TLS("etcd/peer-ca.crt"), p.TLS("etcd/peer-ca.key")},
-		EtcdServing:       Pair{p.TLS("etcd/server-client.crt"), p.TLS("etcd/server-client.key")},
-		EtcdClient:        Pair{p.TLS("etcd/client.crt"), p.TLS("etcd/client.key")},
-		EtcdPeer:          Pair{p.TLS("etcd/peer-server-client.crt"), p.TLS("etcd/peer-server-client.key")},
-		ServiceAccountKey: p.TLS("service.key"),
-		ServerCASigning:   p.TLS("signing/server-ca.crt"),
-		ClientCASigning:   p.TLS("signing/client-ca.crt"),
+		ServerCA:                pair("server-ca"),
+		ClientCA:                pair("client-ca"),
+		RequestHeaderCA:         pair("request-header-ca"),
+		KubeletServingCA:        pair("kubelet-serving-ca"),
+		APIServerServing:        pair("serving-kube-apiserver"),
+		Admin:                   pair("client-admin"),
+		ControllerMgr:           pair("client-controller"),
+		Scheduler:               pair("client-scheduler"),
+		KubeletClient:           pair("client-kube-apiserver"),
+		AuthProxy:               pair("client-auth-proxy"),
+		EtcdServerCA:            Pair{p.TLS("etcd/server-ca.crt"), p.TLS("etcd/server-ca.key")},
+		EtcdPeerCA:              Pair{p.TLS("etcd/peer-ca.crt"), p.TLS("etcd/peer-ca.key")},
+		EtcdServing:             Pair{p.TLS("etcd/server-client.crt"), p.TLS("etcd/server-client.key")},
+		EtcdClient:              Pair{p.TLS("etcd/client.crt"), p.TLS("etcd/client.key")},
+		EtcdPeer:                Pair{p.TLS("etcd/peer-server-client.crt"), p.TLS("etcd/peer-server-client.key")},
+		ServiceAccountKey:       p.TLS("service.key"),
+		ServerCASigning:         p.TLS("signing/server-ca.crt"),
+		ClientCASigning:         p.TLS("signing/client-ca.crt"),
+		KubeletServingCASigning: p.TLS("signing/kubelet-serving-ca.crt"),
 	}
 }
 
@@ -89,7 +90,8 @@ func Ensure(cfg *config.Server, now time.Time) (*Server, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	if _, err := pki.LoadOrCreateCA(s.KubeletServingCA.Cert, s.KubeletServingCA.Key, "shoal-kubelet-serving-ca"); err != nil {
+	kubeletCA, err := pki.LoadOrCreateCA(s.KubeletServingCA.Cert, s.KubeletServingCA.Key, "shoal-kubelet-serving-ca")
+	if err != nil {
 		return nil, 0, err
 	}
 	etcdCA, err := pki.LoadOrCreateCA(s.EtcdServerCA.Cert, s.EtcdServerCA.Key, "shoal-etcd-server-ca")
@@ -103,7 +105,7 @@ func Ensure(cfg *config.Server, now time.Time) (*Server, int, error) {
 	if _, err := pki.LoadOrCreateKey(s.ServiceAccountKey); err != nil {
 		return nil, 0, err
 	}
-	for path, ca := range map[string]*pki.CA{s.ServerCASigning: serverCA, s.ClientCASigning: clientCA} {
+	for path, ca := range map[string]*pki.CA{s.ServerCASigning: serverCA, s.ClientCASigning: clientCA, s.KubeletServingCASigning: kubeletCA} {
 		if err := writeIfChanged(path, pki.EncodeCert(ca.Cert)); err != nil {
 			return nil, 0, err
 		}

@@ -67,8 +67,8 @@ func NewControllerManager(cfg *config.Server, c *certs.Server, admin *rest.Confi
 		"cluster-signing-kube-apiserver-client-key-file":  c.ClientCA.Key,
 		"cluster-signing-kubelet-client-cert-file":        c.ClientCASigning,
 		"cluster-signing-kubelet-client-key-file":         c.ClientCA.Key,
-		"cluster-signing-kubelet-serving-cert-file":       c.ServerCASigning,
-		"cluster-signing-kubelet-serving-key-file":        c.ServerCA.Key,
+		"cluster-signing-kubelet-serving-cert-file":       c.KubeletServingCASigning,
+		"cluster-signing-kubelet-serving-key-file":        c.KubeletServingCA.Key,
 		"cluster-signing-legacy-unknown-cert-file":        c.ServerCASigning,
 		"cluster-signing-legacy-unknown-key-file":         c.ServerCA.Key,
 	}
