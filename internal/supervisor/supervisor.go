@@ -116,6 +116,9 @@ func (s *Supervisor) Start(ctx context.Context) error {
 	s.srv = &http.Server{
 		Handler:           s.routes(proxy),
 		ReadHeaderTimeout: 10 * time.Second,
+		// Kept-alive connections nobody uses are closed (a read timeout
+		// cannot be set: watches, logs and exec stream for hours).
+		IdleTimeout: 2 * time.Minute,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{serving}, ClientAuth: tls.RequestClientCert,
 			MinVersion: tlsprofile.MinVersion, CipherSuites: tlsprofile.CipherSuites(), NextProtos: []string{"h2", "http/1.1"}},
 		ErrorLog: quietLog(),
