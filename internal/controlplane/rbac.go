@@ -100,17 +100,26 @@ func ensureNodeRoles(ctx context.Context, c kubernetes.Interface) error {
 }
 
 // object is what apply needs of a typed client.
-type object[T any] interface {
+type object[T metav1.Object] interface {
+	Get(context.Context, string, metav1.GetOptions) (T, error)
 	Create(context.Context, T, metav1.CreateOptions) (T, error)
 	Update(context.Context, T, metav1.UpdateOptions) (T, error)
 }
 
-// apply updates obj, or creates it where it does not exist.
-func apply[T any](ctx context.Context, c object[T], obj T) error {
-	_, err := c.Update(ctx, obj, metav1.UpdateOptions{})
+// apply creates obj, or updates the existing one to it (some kinds, such
+// as admission policies, take no update without the current
+// resourceVersion).
+func apply[T metav1.Object](ctx context.Context, c object[T], obj T) error {
+	cur, err := c.Get(ctx, obj.GetName(), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		_, err = c.Create(ctx, obj, metav1.CreateOptions{})
+		return err
 	}
+	if err != nil {
+		return err
+	}
+	obj.SetResourceVersion(cur.GetResourceVersion())
+	_, err = c.Update(ctx, obj, metav1.UpdateOptions{})
 	return err
 }
 
