@@ -160,9 +160,11 @@ func TestGitOps(t *testing.T) {
 		return e == "common=1 edge-app=v2 edge-more=m hand-made=mine", e
 	})
 	t.Logf("commit %s: pushed → applied in %s (polling interval 2s)", c2[:12], time.Since(pushed).Round(100*time.Millisecond))
-	if out := edge.mustKubectl(33, "", "get", "gitrepo", "edge", "-o", "jsonpath={.status.commit}"); out != c2 {
-		t.Errorf("status.commit %q, want %s", out, c2)
-	}
+	// The status is written after the objects are applied: wait for it.
+	eventually(t, 30*time.Second, "status.commit is the second commit", func() (bool, string) {
+		out, _ := edge.kubectl(33, "", "get", "gitrepo", "edge", "-o", "jsonpath={.status.commit}")
+		return out == c2, out
+	})
 
 	// A deleted file prunes its objects, on both clusters.
 	c3 := w.commit("third", map[string]string{"common/cm.yaml": "", "edge/more.yaml": ""})
