@@ -133,13 +133,28 @@ func (l *limiter) allow(r *http.Request) bool {
 	defer l.mu.Unlock()
 	lim, ok := l.perIP[ip]
 	if !ok {
-		if len(l.perIP) >= l.maxKeys { // forget everyone rather than grow without bound
-			l.perIP = map[string]*rate.Limiter{}
+		if len(l.perIP) >= l.maxKeys {
+			l.forgetIdle()
 		}
 		lim = rate.NewLimiter(l.rps, l.burst)
 		l.perIP[ip] = lim
 	}
 	return lim.Allow()
+}
+
+// forgetIdle drops the clients whose bucket has refilled (they gain
+// nothing by being forgotten), so that many addresses do not reset the
+// ones being limited; only when every bucket is in use does it forget
+// everyone rather than grow without bound.
+func (l *limiter) forgetIdle() {
+	for ip, lim := range l.perIP {
+		if lim.Tokens() >= float64(l.burst) {
+			delete(l.perIP, ip)
+		}
+	}
+	if len(l.perIP) >= l.maxKeys {
+		l.perIP = map[string]*rate.Limiter{}
+	}
 }
 
 // limited wraps h with l: 429 once a client exceeds its rate.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/pki"
@@ -94,5 +97,26 @@ func TestLimiter(t *testing.T) {
 	other.RemoteAddr = "10.0.0.10:5555"
 	if !l.allow(other) {
 		t.Error("another client shares the first one's bucket")
+	}
+}
+
+// Many idle addresses do not reset a client being limited.
+func TestLimiterKeepsBusyClients(t *testing.T) {
+	l := newLimiter(0.001, 2)
+	l.maxKeys = 10
+	req := func(ip string) *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "/ping", nil)
+		r.RemoteAddr = ip + ":5555"
+		return r
+	}
+	busy := req("10.0.0.1")
+	l.allow(busy)
+	l.allow(busy)
+	for i := 0; i < 50; i++ {
+		l.perIP[fmt.Sprintf("10.1.0.%d", i)] = rate.NewLimiter(l.rps, l.burst) // idle: full buckets
+		l.allow(req("10.2.0.1"))
+	}
+	if l.allow(busy) {
+		t.Error("the limited client got a fresh bucket after other addresses came and went")
 	}
 }
