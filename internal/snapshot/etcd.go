@@ -31,10 +31,7 @@ func saveEtcd(ctx context.Context, c datastore.Client, dir, name string, now tim
 		_ = os.Remove(tmp)
 		return "", fmt.Errorf("snapshot of etcd at %v: %w", c.Endpoints, err)
 	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		return "", err
-	}
-	return path, os.Rename(tmp, path)
+	return path, seal(tmp, path)
 }
 
 // RestoreEtcd makes dataDir a new one-member etcd cluster holding the

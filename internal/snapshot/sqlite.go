@@ -40,14 +40,48 @@ func saveSQLite(ctx context.Context, dbFile, dir, name string, now time.Time) (s
 	path := filepath.Join(dir, fmt.Sprintf("%s-%d", name, now.Unix()))
 	tmp := path + ".part"
 	_ = os.Remove(tmp)
+	// Created empty and 0600 first: SQLite writes into an empty file and
+	// keeps its mode, so the copy is never readable by others, even for a
+	// moment in a --etcd-snapshot-dir that others may list.
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return "", err
+	}
+	f.Close()
 	if _, err := db.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
 		_ = os.Remove(tmp)
 		return "", fmt.Errorf("snapshot of %s: %w", dbFile, err)
 	}
-	if err := os.Chmod(tmp, 0o600); err != nil {
-		return "", err
+	return path, seal(tmp, path)
+}
+
+// seal makes the finished snapshot at tmp durable under its name: synced,
+// 0600, renamed, and the rename synced in its directory, so a power cut
+// leaves either no snapshot or a whole one.
+func seal(tmp, path string) error {
+	f, err := os.OpenFile(tmp, os.O_RDWR, 0)
+	if err != nil {
+		return err
 	}
-	return path, os.Rename(tmp, path)
+	err = f.Chmod(0o600)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // List returns the snapshots in dir, newest first.

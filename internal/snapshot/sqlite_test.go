@@ -3,6 +3,7 @@ package snapshot
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -53,10 +54,21 @@ func TestSaveListPruneRestore(t *testing.T) {
 		}
 	}
 	kineDB2(3)
+	if err := os.MkdirAll(snaps, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	base := time.Now()
 	first, err := Save(ctx, Source{DBFile: dbFile}, snaps, "on-demand", base)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A snapshot dir others may read (a user's --etcd-snapshot-dir): the
+	// snapshot is 0600 and no partial file is left beside it.
+	if fi, err := os.Stat(first); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("snapshot %s: %v %v, want mode 0600", first, fi.Mode(), err)
+	}
+	if _, err := os.Stat(first + ".part"); !os.IsNotExist(err) {
+		t.Errorf("partial snapshot left behind: %v", err)
 	}
 	kineDB2(7) // revisions 4..10 after the snapshot
 	for i := 1; i <= 3; i++ {
