@@ -14,18 +14,34 @@ import (
 // token) wins, then the token already in path, then a fresh one. A full
 // token must pin this cluster's CA.
 func EnsureServer(path, given string, caBundle []byte) (Token, error) {
+	return ensure(path, given, "--token", ServerUser, caBundle)
+}
+
+// EnsureAgent settles the agents' token as EnsureServer does the
+// server's, in the "agent" user: it joins nodes and nothing more, so a
+// given credential of another user is refused.
+func EnsureAgent(path, given string, caBundle []byte) (Token, error) {
+	return ensure(path, given, "--agent-token", AgentUser, caBundle)
+}
+
+// ensure is EnsureServer and EnsureAgent: flag names where given came
+// from, user the credential's user.
+func ensure(path, given, flag, user string, caBundle []byte) (Token, error) {
 	hash := CAHash(caBundle)
 	var cred string
 	switch {
 	case given != "":
 		t, err := Parse(given)
 		if err != nil {
-			return Token{}, fmt.Errorf("--token: %w", err)
+			return Token{}, fmt.Errorf("%s: %w", flag, err)
 		}
 		if t.CAHash != "" && t.CAHash != hash {
-			return Token{}, fmt.Errorf("--token: pins CA %s…, but this server's CA is %s…", t.CAHash[:12], hash[:12])
+			return Token{}, fmt.Errorf("%s: pins CA %s…, but this server's CA is %s…", flag, t.CAHash[:12], hash[:12])
 		}
-		cred = serverCredential(t)
+		cred = withUser(t, user)
+		if user == AgentUser && !strings.HasPrefix(cred, AgentUser+":") {
+			return Token{}, fmt.Errorf("%s: the credential's user must be %q", flag, AgentUser)
+		}
 	default:
 		b, err := os.ReadFile(path)
 		switch {
@@ -36,48 +52,10 @@ func EnsureServer(path, given string, caBundle []byte) (Token, error) {
 			}
 			cred = t.Credential
 		case errors.Is(err, os.ErrNotExist):
-			cred = NewServerCredential()
+			cred = user + ":" + randomString("0123456789abcdef", 32)
 		default:
 			return Token{}, err
 		}
-	}
-	t := Token{CAHash: hash, Credential: cred}
-	if cur, err := os.ReadFile(path); err == nil && string(cur) == t.String()+"\n" {
-		return t, nil
-	}
-	return t, atomicfile.Write(path, []byte(t.String()+"\n"), 0o600)
-}
-
-// EnsureAgent settles the agents' token as EnsureServer does the
-// server's, in the "agent" user: it joins nodes and nothing more.
-func EnsureAgent(path, given string, caBundle []byte) (Token, error) {
-	hash := CAHash(caBundle)
-	var cred string
-	if given != "" {
-		t, err := Parse(given)
-		if err != nil {
-			return Token{}, fmt.Errorf("--agent-token: %w", err)
-		}
-		if t.CAHash != "" && t.CAHash != hash {
-			return Token{}, fmt.Errorf("--agent-token: pins CA %s…, but this server's CA is %s…", t.CAHash[:12], hash[:12])
-		}
-		cred = t.Credential
-		if !strings.Contains(cred, ":") {
-			cred = AgentUser + ":" + cred
-		}
-		if !strings.HasPrefix(cred, AgentUser+":") {
-			return Token{}, fmt.Errorf("--agent-token: the credential's user must be %q", AgentUser)
-		}
-	} else if b, err := os.ReadFile(path); err == nil {
-		t, perr := Parse(string(b))
-		if perr != nil {
-			return Token{}, fmt.Errorf("%s: %w", path, perr)
-		}
-		cred = t.Credential
-	} else if errors.Is(err, os.ErrNotExist) {
-		cred = AgentUser + ":" + strings.TrimPrefix(NewServerCredential(), ServerUser+":")
-	} else {
-		return Token{}, err
 	}
 	t := Token{CAHash: hash, Credential: cred}
 	if cur, err := os.ReadFile(path); err == nil && string(cur) == t.String()+"\n" {
@@ -93,12 +71,13 @@ func ServerCredential(given string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("--token: %w", err)
 	}
-	return serverCredential(t), nil
+	return withUser(t, ServerUser), nil
 }
 
-func serverCredential(t Token) string {
+// withUser is t's credential, in user's name when it is a bare secret.
+func withUser(t Token, user string) string {
 	if !strings.Contains(t.Credential, ":") {
-		return ServerUser + ":" + t.Credential
+		return user + ":" + t.Credential
 	}
 	return t.Credential
 }
