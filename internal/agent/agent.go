@@ -6,7 +6,6 @@ import (
 	"io"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/shoal-dev/shoal/internal/certs"
@@ -72,11 +71,10 @@ func local(cfg *config.AgentCommand, start time.Time, report func(string, ...any
 	if err != nil {
 		return nil, fmt.Errorf("admin kubeconfig: %w", err)
 	}
-	client, err := kubernetes.NewForConfig(admin)
+	claim, err := nodeclaim.NewLocal(admin, cfg.NodeName, cfg.NodeIP, password)
 	if err != nil {
 		return nil, err
 	}
-	claim := &nodeclaim.Local{Client: client, Node: cfg.NodeName, IP: cfg.NodeIP, Password: password}
 	stack.Components = append([]lifecycle.Component{claim}, stack.Components...)
 	return stack, nil
 }

@@ -23,9 +23,7 @@ import (
 // Every node component runs as its node (system:node:NAME): the Node
 // authorizer and NodeRestriction let it write only its own Node. What
 // nodes need beyond that is read-only: every Node (flannel routes to their
-// pod subnets; upstream's Node authorizer now limits a node to its own)
-// and the upgrade orders (Plans, OSImages), which only the server's
-// controllers write.
+// pod subnets; upstream's Node authorizer now limits a node to its own).
 type RBAC struct {
 	lifecycle.Task
 	admin *rest.Config
@@ -76,7 +74,6 @@ func ensureNodeRoles(ctx context.Context, c kubernetes.Interface) error {
 	meta := metav1.ObjectMeta{Name: NodeReaderRole, Labels: map[string]string{"app.kubernetes.io/managed-by": "shoal"}}
 	role := &rbacv1.ClusterRole{ObjectMeta: meta, Rules: []rbacv1.PolicyRule{
 		{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "watch"}},
-		{APIGroups: []string{"upgrade.shoal.io"}, Resources: []string{"plans", "osimages"}, Verbs: []string{"get", "list", "watch"}},
 	}}
 	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: meta,
 		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: meta.Name},

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,18 +28,20 @@ const (
 )
 
 // SecretName names the Secret (in kube-system) that holds node's claim.
-func SecretName(node string) string { return node + ".node-password.shoal" }
+func SecretName(node string) string { return node + secretSuffix }
+
+const secretSuffix = ".node-password.shoal"
 
 // NodeOf is the node a claim Secret is about, and the IP bound to it.
 func NodeOf(s *corev1.Secret) (node, ip string, ok bool) {
 	if s.Labels[Label] != "true" || s.Namespace != metav1.NamespaceSystem {
 		return "", "", false
 	}
-	const suffix = ".node-password.shoal"
-	if len(s.Name) <= len(suffix) || s.Name[len(s.Name)-len(suffix):] != suffix {
+	node, ok = strings.CutSuffix(s.Name, secretSuffix)
+	if !ok || node == "" {
 		return "", "", false
 	}
-	return s.Name[:len(s.Name)-len(suffix)], string(s.Data[keyIP]), true
+	return node, string(s.Data[keyIP]), true
 }
 
 // RefusedError is a claim the rules refuse (a name or IP held by another

@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
@@ -24,6 +25,15 @@ type Local struct {
 }
 
 var _ lifecycle.Component = (*Local)(nil)
+
+// NewLocal claims node at ip with password, as admin.
+func NewLocal(admin *rest.Config, node, ip, password string) (*Local, error) {
+	client, err := kubernetes.NewForConfig(admin)
+	if err != nil {
+		return nil, err
+	}
+	return &Local{Client: client, Node: node, IP: ip, Password: password}, nil
+}
 
 // Name implements lifecycle.Component.
 func (l *Local) Name() string { return "node name claim" }

@@ -157,7 +157,7 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		if stack, err = localNode(cfg, c, report); err != nil {
 			return err
 		}
-		claim, err := localClaim(admin, cfg.NodeName, cfg.NodeIP, nodePassword)
+		claim, err := nodeclaim.NewLocal(admin, cfg.NodeName, cfg.NodeIP, nodePassword)
 		if err != nil {
 			return err
 		}
@@ -277,16 +277,6 @@ func newSupervisor(cfg *config.Server, c *certs.Server, tok, agentTok token.Toke
 		LocalNodeHash:  nodeclaim.Hash(nodePassword),
 		Report:         report,
 	}), nil
-}
-
-// localClaim claims the name and IP of a node on this data dir with the
-// admin identity (see nodeclaim.Local).
-func localClaim(admin *rest.Config, name, ip, password string) (*nodeclaim.Local, error) {
-	client, err := kubernetes.NewForConfig(admin)
-	if err != nil {
-		return nil, err
-	}
-	return &nodeclaim.Local{Client: client, Node: name, IP: ip, Password: password}, nil
 }
 
 // localNode issues the local node's certificates and builds its stack.
