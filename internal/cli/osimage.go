@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -104,6 +105,10 @@ func runOSAgent(ctx context.Context, f osAgentFlags, report func(string, ...any)
 	if err != nil {
 		return err
 	}
+	dyn, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return err
+	}
 	if err := ensureNode(ctx, client, f.nodeName); err != nil {
 		return err
 	}
@@ -116,7 +121,7 @@ func runOSAgent(ctx context.Context, f osAgentFlags, report func(string, ...any)
 	if env == "" {
 		env = filepath.Join(f.bootDir, "boot", "grub", "grubenv")
 	}
-	a := &osimage.Agent{Client: client, NodeName: f.nodeName, Slots: osimage.Grub{Root: f.bootDir, Env: env},
+	a := &osimage.Agent{Client: client, Dynamic: dyn, NodeName: f.nodeName, Slots: osimage.Grub{Root: f.bootDir, Env: env},
 		Dir: filepath.Join(f.dataDir, "agent", "osimage"), Fetch: fetch, Report: report}
 	if f.healthCmd != "" {
 		a.Healthy = func(ctx context.Context) error {

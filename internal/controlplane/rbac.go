@@ -74,6 +74,8 @@ func ensureNodeRoles(ctx context.Context, c kubernetes.Interface) error {
 	meta := metav1.ObjectMeta{Name: NodeReaderRole, Labels: map[string]string{"app.kubernetes.io/managed-by": "shoal"}}
 	role := &rbacv1.ClusterRole{ObjectMeta: meta, Rules: []rbacv1.PolicyRule{
 		{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "watch"}},
+		// Their orders (status.nodes[NAME].order), written by the controllers only.
+		{APIGroups: []string{"upgrade.shoal.io"}, Resources: []string{"plans", "osimages"}, Verbs: []string{"get", "list", "watch"}},
 	}}
 	binding := &rbacv1.ClusterRoleBinding{ObjectMeta: meta,
 		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: meta.Name},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -17,6 +18,7 @@ import (
 type Stack struct {
 	Components []lifecycle.Component
 	Client     kubernetes.Interface // the node's own identity
+	Dynamic    dynamic.Interface    // the same identity, for shoal's own resources
 	Containerd *containerd.Process
 }
 
@@ -51,6 +53,10 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	dyn, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return nil, err
+	}
 	ctrd, err := containerd.NewProcess(containerd.Settings{
 		Paths:         containerd.NewPaths(p.Dir),
 		RuncBinary:    filepath.Join(p.Bin, "runc"),
@@ -70,5 +76,5 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 		comps = append(comps, NewFlannel(cfg, kubeletKC, containerd.NewPaths(p.Dir).CNIConf))
 	}
 	comps = append(comps, NewKubeProxy(cfg))
-	return &Stack{Components: comps, Client: client, Containerd: ctrd}, nil
+	return &Stack{Components: comps, Client: client, Dynamic: dyn, Containerd: ctrd}, nil
 }

@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/shoal-dev/shoal/internal/customresource"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/upgrade"
 )
@@ -23,6 +24,7 @@ import (
 type Agent struct {
 	lifecycle.Task
 	Client   kubernetes.Interface // the node's own identity
+	Dynamic  dynamic.Interface    // the same identity: reads its orders in OSImages
 	NodeName string
 	Slots    Slots
 	Dir      string        // downloads (on the same disk as the slots)
@@ -78,11 +80,8 @@ func (a *Agent) run(ctx context.Context) error {
 		a.Report("%s: rolled back", reason)
 		ann[AnnResult], ann[AnnFor], ann[AnnReason] = ResultRolledBack, failed.SHA256, reason
 	}
-	var node *corev1.Node
-	for node == nil {
-		if n, err := a.Client.CoreV1().Nodes().Get(ctx, a.NodeName, metav1.GetOptions{}); err == nil && upgrade.Annotate(ctx, a.Client, a.NodeName, ann) == nil {
-			node = n
-		} else if !a.sleep(ctx) {
+	for upgrade.Annotate(ctx, a.Client, a.NodeName, ann) != nil {
+		if !a.sleep(ctx) {
 			return nil
 		}
 	}
@@ -92,7 +91,7 @@ func (a *Agent) run(ctx context.Context) error {
 		}
 	}
 	if trial {
-		if err := a.verify(ctx, node, booted); err != nil {
+		if err := a.verify(ctx, booted); err != nil {
 			return err
 		}
 	}
@@ -101,37 +100,45 @@ func (a *Agent) run(ctx context.Context) error {
 		if err != nil {
 			continue
 		}
-		an := n.Annotations
-		target := an[AnnTarget]
-		if target == "" || target == booted.SHA256 || (an[AnnResult] == ResultRolledBack && an[AnnFor] == target) {
+		o := a.order(ctx)
+		if o == nil || o.SHA256 == booted.SHA256 || (n.Annotations[AnnResult] == ResultRolledBack && n.Annotations[AnnFor] == o.SHA256) {
 			continue
 		}
-		if err := a.switchTo(ctx, st.Booted, an); err != nil {
+		if err := a.switchTo(ctx, st.Booted, o); err != nil {
 			if errors.Is(err, ErrReboot) {
 				return err
 			}
-			a.Report("OS image %s: %v", an[AnnName], err)
-			_ = upgrade.Annotate(ctx, a.Client, a.NodeName, map[string]string{AnnResult: ResultRolledBack, AnnFor: target, AnnReason: err.Error()})
+			a.Report("OS image %s: %v", o.Name, err)
+			_ = upgrade.Annotate(ctx, a.Client, a.NodeName, map[string]string{AnnResult: ResultRolledBack, AnnFor: o.SHA256, AnnReason: err.Error()})
 		}
 	}
 	return nil
 }
 
+// order is the node's order in an OSImage's status, if any.
+func (a *Agent) order(ctx context.Context) *Order {
+	o, _, err := customresource.NodeOrder[Order](ctx, a.Dynamic.Resource(Resource), a.NodeName)
+	if err != nil || o == nil || o.SHA256 == "" {
+		return nil
+	}
+	return o
+}
+
 // switchTo installs the targeted image into the passive slot, makes the
 // next boots try it, and reboots.
-func (a *Agent) switchTo(ctx context.Context, booted string, an map[string]string) error {
-	target, passive := an[AnnTarget], Other(booted)
-	tries, _ := strconv.Atoi(an[AnnTries])
+func (a *Agent) switchTo(ctx context.Context, booted string, o *Order) error {
+	target, passive := o.SHA256, Other(booted)
+	tries := o.BootTries
 	if tries < 1 {
 		tries = 1
 	}
 	_ = upgrade.Annotate(ctx, a.Client, a.NodeName, map[string]string{AnnResult: ResultInstalling, AnnFor: target, AnnReason: ""})
 	archive := filepath.Join(a.Dir, "image.tar")
 	defer os.Remove(archive)
-	if err := upgrade.Download(ctx, a.Fetch, an[AnnFile], target, archive, 0o600); err != nil {
+	if err := upgrade.Download(ctx, a.Fetch, o.File, target, archive, 0o600); err != nil {
 		return err
 	}
-	in, err := Install(ctx, a.Slots, passive, archive, Installed{Name: an[AnnName], SHA256: target})
+	in, err := Install(ctx, a.Slots, passive, archive, Installed{Name: o.Name, SHA256: target})
 	if err != nil {
 		return err
 	}
@@ -145,10 +152,10 @@ func (a *Agent) switchTo(ctx context.Context, booted string, an map[string]strin
 
 // verify confirms the trial slot once its checks pass, or abandons it and
 // reboots into the default slot when the deadline passes.
-func (a *Agent) verify(ctx context.Context, n *corev1.Node, booted Installed) error {
-	secs, _ := strconv.Atoi(n.Annotations[AnnDeadline])
-	if secs <= 0 {
-		secs = 300
+func (a *Agent) verify(ctx context.Context, booted Installed) error {
+	secs := 300
+	if o := a.order(ctx); o != nil && o.SHA256 == booted.SHA256 && o.DeadlineSeconds > 0 {
+		secs = o.DeadlineSeconds
 	}
 	deadline := time.Now().Add(time.Duration(secs) * time.Second)
 	var last error

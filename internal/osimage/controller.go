@@ -3,7 +3,6 @@ package osimage
 import (
 	"context"
 	"sort"
-	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -21,7 +20,8 @@ import (
 // Controller rolls OSImages out: it targets selected nodes, at most
 // Concurrency at a time, stops at the first roll-back, and keeps each
 // image's status from what the nodes report. Like the Plan controller it
-// holds no state: everything is in the nodes' annotations.
+// holds no state of its own: the orders are in the OSImage's status, the
+// nodes' reports in their annotations.
 type Controller struct {
 	lifecycle.Task
 	Client  kubernetes.Interface
@@ -80,7 +80,7 @@ func (c *Controller) step(ctx context.Context, img *OSImage) (*Status, error) {
 	var pending []*corev1.Node
 	for i := range items {
 		n := &items[i]
-		ns := nodeStatus(n, sum)
+		ns := nodeStatus(n, sum, img.Status.Nodes[n.Name].Order)
 		st.Nodes[n.Name] = ns
 		switch ns.Result {
 		case ResultComplete:
@@ -98,11 +98,12 @@ func (c *Controller) step(ctx context.Context, img *OSImage) (*Status, error) {
 		if failed != "" || inFlight >= concurrency {
 			break
 		}
-		if err := upgrade.Annotate(ctx, c.Client, n.Name, c.target(img)); err != nil {
+		// The node's last result is about an earlier order: cleared.
+		if err := upgrade.Annotate(ctx, c.Client, n.Name, map[string]string{AnnResult: "", AnnFor: "", AnnReason: ""}); err != nil {
 			return nil, err
 		}
 		c.Report("OS image %s: node %s targeted", img.Name, n.Name)
-		st.Nodes[n.Name] = NodeStatus{Slot: st.Nodes[n.Name].Slot, Digest: st.Nodes[n.Name].Digest, Result: ResultInstalling}
+		st.Nodes[n.Name] = NodeStatus{Slot: st.Nodes[n.Name].Slot, Digest: st.Nodes[n.Name].Digest, Result: ResultInstalling, Order: order(img)}
 		inFlight++
 	}
 	switch {
@@ -116,7 +117,8 @@ func (c *Controller) step(ctx context.Context, img *OSImage) (*Status, error) {
 	return st, nil
 }
 
-func (c *Controller) target(img *OSImage) map[string]string {
+// order is what a targeted node is asked to do.
+func order(img *OSImage) *Order {
 	tries := img.Spec.BootTries
 	if tries < 1 {
 		tries = 2
@@ -125,24 +127,29 @@ func (c *Controller) target(img *OSImage) map[string]string {
 	if deadline < 1 {
 		deadline = 300
 	}
-	return map[string]string{AnnTarget: img.Spec.Image.SHA256, AnnName: img.Name, AnnFile: img.Spec.Image.File,
-		AnnTries: strconv.Itoa(tries), AnnDeadline: strconv.Itoa(deadline)}
+	return &Order{SHA256: img.Spec.Image.SHA256, Name: img.Name, File: img.Spec.Image.File, BootTries: tries, DeadlineSeconds: deadline}
 }
 
-// nodeStatus is node n's state with respect to the image archive sum.
-func nodeStatus(n *corev1.Node, sum string) NodeStatus {
+// nodeStatus is node n's state with respect to the image archive sum,
+// from what it reports and the order it was given (the previous status's,
+// carried on while the node is in flight or rolled back).
+func nodeStatus(n *corev1.Node, sum string, o *Order) NodeStatus {
 	a := n.Annotations
 	ns := NodeStatus{Slot: a[AnnSlot], Digest: a[AnnDigest], Result: "Pending"}
+	ordered := o != nil && o.SHA256 == sum
 	switch {
-	case a[AnnFor] == sum && a[AnnResult] == ResultRolledBack:
+	case ordered && a[AnnFor] == sum && a[AnnResult] == ResultRolledBack:
 		ns.Result, ns.Reason = ResultRolledBack, a[AnnReason]
 	case a[AnnSHA256] == sum && a[AnnResult] != ResultVerifying:
 		ns.Result = ResultComplete
-	case a[AnnTarget] == sum:
+	case ordered:
 		ns.Result = a[AnnResult]
 		if a[AnnFor] != sum || ns.Result == "" {
 			ns.Result = ResultInstalling
 		}
+	}
+	if ordered && ns.Result != ResultComplete {
+		ns.Order = o
 	}
 	return ns
 }

@@ -4,7 +4,9 @@
 // server (server/upgrades, like shoal's own upgrade binaries) holding a
 // bootable OS: boot/vmlinuz, boot/initrd.img and the rest of its root
 // filesystem. The controller (servers) targets selected nodes a few at a
-// time through node annotations; the Agent (each node) installs the image
+// time with orders in the OSImage's status (only it writes them; nodes
+// read them and report in their own Node's annotations); the Agent (each
+// node) installs the image
 // into its passive slot, asks the boot loader to boot that slot a bounded
 // number of times (boot counting), reboots, and after the boot confirms
 // the slot once its health checks pass. A slot that does not come up

@@ -7,8 +7,9 @@ var Resource = schema.GroupVersionResource{Group: "upgrade.shoal.io", Version: "
 
 // OSImage is upgrade.shoal.io/v1 OSImage (the CRD's schema validates it).
 type OSImage struct {
-	Name string `json:"-"`
-	Spec Spec   `json:"spec"`
+	Name   string `json:"-"`
+	Spec   Spec   `json:"spec"`
+	Status Status `json:"status"` // the last one written: holds the orders given
 }
 
 // Spec is which image goes to which nodes, how fast.
@@ -35,11 +36,24 @@ type Status struct {
 }
 
 // NodeStatus is one node's OS: its active slot, the booted image's
-// digest and the last result (Pending, Installing, Rebooting, Verifying,
-// Complete or RolledBack).
+// digest, the last result (Pending, Installing, Rebooting, Verifying,
+// Complete or RolledBack) and, while it is in flight or rolled back, the
+// order it was given (only the controller writes an OSImage's status).
 type NodeStatus struct {
 	Slot   string `json:"slot,omitempty"`
 	Digest string `json:"digest,omitempty"`
 	Result string `json:"result"`
 	Reason string `json:"reason,omitempty"`
+	Order  *Order `json:"order,omitempty"`
+}
+
+// Order is what the controller asks of one node: install the archive
+// File (with SHA256) as image Name into the passive slot, boot it with
+// BootTries, and pass the checks within DeadlineSeconds.
+type Order struct {
+	SHA256          string `json:"sha256"`
+	Name            string `json:"name"`
+	File            string `json:"file"`
+	BootTries       int    `json:"bootTries"`
+	DeadlineSeconds int    `json:"deadlineSeconds"`
 }

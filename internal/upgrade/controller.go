@@ -98,7 +98,7 @@ func (c *Controller) labelLocalNode(ctx context.Context) {
 	_, _ = c.Client.CoreV1().Nodes().Patch(ctx, c.LocalNode, types.MergePatchType, b, metav1.PatchOptions{})
 }
 
-// step computes each node's phase from its annotations, starts as many
+// step computes each node's phase from its reports and orders, starts as many
 // nodes as the Plan allows, and returns the status.
 func (c *Controller) step(ctx context.Context, p *Plan) (*PlanStatus, error) {
 	nodes, err := c.Client.CoreV1().Nodes().List(ctx, metav1.ListOptions{
@@ -119,14 +119,14 @@ func (c *Controller) step(ctx context.Context, p *Plan) (*PlanStatus, error) {
 	var pending []*corev1.Node
 	for i := range items {
 		n := &items[i]
-		ns := nodePhase(n, p.Spec.Version)
+		ns := nodePhase(n, p.Spec.Version, p.Status.Nodes[n.Name].Order)
 		switch ns.Phase {
 		case PhaseComplete:
 			st.Complete++
-			c.finish(ctx, n, p)
+			ns.Order = c.finish(ctx, n, p, ns.Order, false)
 		case StateRolledBack:
 			st.Reason = fmt.Sprintf("node %s rolled back: %s", n.Name, ns.Reason)
-			c.finish(ctx, n, p)
+			ns.Order = c.finish(ctx, n, p, ns.Order, true)
 		case StateUpgrading, StateVerifying:
 			active++
 		default:
@@ -150,28 +150,34 @@ func (c *Controller) step(ctx context.Context, p *Plan) (*PlanStatus, error) {
 			if active >= max(1, p.Spec.Concurrency) || (serversLeft && !isServer(n)) {
 				break // servers before agents
 			}
-			if err := c.start(ctx, n, p); err != nil {
+			order, err := c.start(ctx, n, p)
+			if err != nil {
 				return nil, err
 			}
-			st.Nodes[n.Name] = NodeStatus{Phase: PhaseCordoned, Version: n.Annotations[AnnVersion]}
+			st.Nodes[n.Name] = NodeStatus{Phase: PhaseCordoned, Version: n.Annotations[AnnVersion], Order: order}
 			active++
 		}
 	}
 	return st, nil
 }
 
-// nodePhase reads a node's phase for a target version.
-func nodePhase(n *corev1.Node, target string) NodeStatus {
+// nodePhase reads a node's phase for a target version from what it
+// reports and the order it was given (the previous status's), which the
+// result carries on while the order is for target.
+func nodePhase(n *corev1.Node, target string, order *Order) NodeStatus {
 	a := n.Annotations
 	ns := NodeStatus{Phase: PhasePending, Version: a[AnnVersion]}
+	if order != nil && order.Version == target {
+		ns.Order = order
+	}
 	switch {
 	case a[AnnVersion] == target && a[AnnState] != StateUpgrading && a[AnnState] != StateVerifying:
 		ns.Phase = PhaseComplete
-	case a[AnnTarget] == target && a[AnnState] == StateRolledBack:
+	case ns.Order != nil && a[AnnState] == StateRolledBack:
 		ns.Phase, ns.Reason = StateRolledBack, a[AnnReason]
-	case a[AnnTarget] == target && a[AnnState] == StateVerifying:
+	case ns.Order != nil && a[AnnState] == StateVerifying:
 		ns.Phase = StateVerifying
-	case a[AnnTarget] == target:
+	case ns.Order != nil:
 		ns.Phase = StateUpgrading
 	}
 	return ns
@@ -179,41 +185,70 @@ func nodePhase(n *corev1.Node, target string) NodeStatus {
 
 func isServer(n *corev1.Node) bool { _, ok := n.Labels[serverLabel]; return ok }
 
-// start cordons (and drains) the node and sets its target.
-func (c *Controller) start(ctx context.Context, n *corev1.Node, p *Plan) error {
-	ann := map[string]any{AnnTarget: p.Spec.Version, AnnBinary: p.Spec.Binary.File, AnnSHA256: p.Spec.Binary.SHA256, AnnPath: nilIfEmpty(p.Spec.Binary.Path),
-		AnnDeadline: fmt.Sprint(max(30, p.Spec.DeadlineSeconds)), AnnState: nil, AnnReason: nil}
+// legacyAnnotations are where earlier shoal versions put the orders, on
+// the Node, which the node's own identity could write: cleared where found.
+func legacyAnnotations() []string {
+	return []string{"upgrade.shoal.io/target", "upgrade.shoal.io/binary", "upgrade.shoal.io/sha256",
+		"upgrade.shoal.io/path", "upgrade.shoal.io/cordoned", "upgrade.shoal.io/deadline"}
+}
+
+// start cordons (and drains) the node, clears its last report and returns
+// its order, which the Plan's status carries to it.
+func (c *Controller) start(ctx context.Context, n *corev1.Node, p *Plan) (*Order, error) {
+	order := &Order{Version: p.Spec.Version, File: p.Spec.Binary.File, SHA256: p.Spec.Binary.SHA256, Path: p.Spec.Binary.Path,
+		DeadlineSeconds: max(30, p.Spec.DeadlineSeconds)}
+	ann := map[string]any{AnnState: nil, AnnReason: nil}
+	for _, k := range legacyAnnotations() {
+		if _, ok := n.Annotations[k]; ok {
+			ann[k] = nil
+		}
+	}
 	spec := map[string]any{}
 	if p.cordon() && !n.Spec.Unschedulable {
-		ann[AnnCordoned] = "true"
+		order.Cordoned = true
 		spec["unschedulable"] = true
 	}
 	if err := c.patch(ctx, n.Name, ann, spec); err != nil {
-		return err
+		return nil, err
 	}
 	c.event(ctx, p, "UpgradeStarted", fmt.Sprintf("node %s: shoal %s → %s", n.Name, n.Annotations[AnnVersion], p.Spec.Version))
 	if p.Spec.Drain {
 		c.drain(ctx, n.Name)
 	}
-	return nil
+	return order, nil
 }
 
-// finish uncordons a node this controller cordoned, once it is done.
-func (c *Controller) finish(ctx context.Context, n *corev1.Node, p *Plan) {
-	if n.Annotations[AnnCordoned] != "true" {
-		return
+// finish uncordons a node this controller cordoned once it is done, and
+// returns the order to keep: none once the node runs the version; after a
+// roll-back the order, finished, which keeps the node from retrying it.
+// An uncordon that fails keeps the order as it was, to retry.
+func (c *Controller) finish(ctx context.Context, n *corev1.Node, p *Plan, o *Order, rolledBack bool) *Order {
+	if o == nil || o.Finished {
+		return o
 	}
-	if err := c.patch(ctx, n.Name, map[string]any{AnnCordoned: nil}, map[string]any{"unschedulable": false}); err == nil {
-		what := "UpgradeComplete"
-		if n.Annotations[AnnState] == StateRolledBack {
-			what = "RolledBack"
+	if o.Cordoned {
+		if err := c.patch(ctx, n.Name, nil, map[string]any{"unschedulable": false}); err != nil {
+			return o
 		}
-		c.event(ctx, p, what, fmt.Sprintf("node %s: shoal %s (%s)", n.Name, n.Annotations[AnnVersion], n.Annotations[AnnReason]))
 	}
+	what := "UpgradeComplete"
+	if rolledBack {
+		what = "RolledBack"
+	}
+	c.event(ctx, p, what, fmt.Sprintf("node %s: shoal %s (%s)", n.Name, n.Annotations[AnnVersion], n.Annotations[AnnReason]))
+	if !rolledBack {
+		return nil
+	}
+	done := *o
+	done.Cordoned, done.Finished = false, true
+	return &done
 }
 
 func (c *Controller) patch(ctx context.Context, node string, ann, spec map[string]any) error {
-	body := map[string]any{"metadata": map[string]any{"annotations": ann}}
+	body := map[string]any{}
+	if len(ann) > 0 {
+		body["metadata"] = map[string]any{"annotations": ann}
+	}
 	if len(spec) > 0 {
 		body["spec"] = spec
 	}
@@ -247,12 +282,4 @@ func (c *Controller) event(ctx context.Context, p *Plan, reason, msg string) {
 		FirstTimestamp: now, LastTimestamp: now, Count: 1,
 	}, metav1.CreateOptions{})
 	c.Report("upgrade plan %s: %s: %s", p.Name, reason, msg)
-}
-
-// nilIfEmpty is a merge-patch value: nil removes the annotation.
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

@@ -8,17 +8,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/shoal-dev/shoal/internal/customresource"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/ociimage"
 	"github.com/shoal-dev/shoal/internal/version"
@@ -30,6 +29,7 @@ import (
 type Upgrader struct {
 	lifecycle.Task
 	Client   kubernetes.Interface // the node's own identity
+	Dynamic  dynamic.Interface    // the same identity: reads its orders in Plans
 	NodeName string
 	Dir      string // <data-dir>/agent/upgrade
 	Fetch    Fetch
@@ -69,6 +69,17 @@ func (u *Upgrader) run(ctx context.Context) error {
 		_ = os.Remove(pendingPath(u.Dir))
 	case p != nil && p.To == version.Version:
 		initial[AnnState] = StateVerifying
+		// The watchdog that the previous shoal started may never have run
+		// (it died between the swap and the start): one more is harmless.
+		if err := startWatchdog(u.Dir, os.Getpid()); err != nil {
+			u.Report("upgrade to %s: start the watchdog: %v", p.To, err)
+		}
+	case p != nil:
+		// Stopped before the switch: this binary is still the previous one.
+		reason := fmt.Sprintf("interrupted before the switch to %s", p.To)
+		u.Report("upgrade %s", reason)
+		initial[AnnState], initial[AnnReason] = StateRolledBack, reason
+		_ = os.Remove(pendingPath(u.Dir))
 	}
 	for {
 		if n, err := u.Client.CoreV1().Nodes().Get(ctx, u.NodeName, metav1.GetOptions{}); err == nil {
@@ -79,7 +90,7 @@ func (u *Upgrader) run(ctx context.Context) error {
 					}
 					initial = nil
 				}
-			} else if target, ok := u.targeted(n); ok && u.switchTo(ctx, target, n.Annotations) {
+			} else if order := u.targeted(ctx, n); order != nil && u.switchTo(ctx, order) {
 				return ErrRestart
 			}
 		}
@@ -91,26 +102,32 @@ func (u *Upgrader) run(ctx context.Context) error {
 	}
 }
 
-// targeted reports the version the node must switch to, if any.
-func (u *Upgrader) targeted(n *corev1.Node) (string, bool) {
-	a := n.Annotations
-	target := a[AnnTarget]
-	if target == "" || target == version.Version || a[AnnState] == StateRolledBack || a[AnnState] == StateVerifying {
-		return "", false
+// targeted returns the order to carry out, if any: one for another
+// version than this, which the node has not rolled back from nor is
+// verifying.
+func (u *Upgrader) targeted(ctx context.Context, n *corev1.Node) *Order {
+	state := n.Annotations[AnnState]
+	if state == StateRolledBack || state == StateVerifying {
+		return nil
 	}
-	return target, true
+	order, plan, err := customresource.NodeOrder[Order](ctx, u.Dynamic.Resource(PlanResource), u.NodeName)
+	if err != nil || order == nil || order.Version == "" || order.Version == version.Version || order.Finished {
+		return nil
+	}
+	u.Report("upgrade plan %s: this node is to run shoal %s", plan, order.Version)
+	return order
 }
 
 // switchTo performs the upgrade and reports whether shoal must restart; a
 // failure before the switch is reported as a roll-back (nothing changed,
 // and the RolledBack state keeps the node from retrying that target).
-func (u *Upgrader) switchTo(ctx context.Context, target string, a map[string]string) bool {
+func (u *Upgrader) switchTo(ctx context.Context, o *Order) bool {
 	deadline := u.Deadline
-	if secs, err := strconv.Atoi(a[AnnDeadline]); err == nil && secs > 0 {
-		deadline = time.Duration(secs) * time.Second
+	if o.DeadlineSeconds > 0 {
+		deadline = time.Duration(o.DeadlineSeconds) * time.Second
 	}
-	if err := u.upgrade(ctx, target, source{file: a[AnnBinary], sha256: a[AnnSHA256], path: a[AnnPath]}, deadline); err != nil {
-		u.Report("upgrade to %s failed before the switch: %v", target, err)
+	if err := u.upgrade(ctx, o.Version, source{file: o.File, sha256: o.SHA256, path: o.Path}, deadline); err != nil {
+		u.Report("upgrade to %s failed before the switch: %v", o.Version, err)
 		_ = u.annotate(ctx, map[string]string{AnnState: StateRolledBack, AnnReason: err.Error()})
 		return false
 	}
@@ -179,11 +196,9 @@ func (u *Upgrader) upgrade(ctx context.Context, target string, src source, deadl
 	}
 	_ = os.Remove(next)
 	// The watchdog is the previous binary: it must not depend on the new
-	// one working. Its own session: a signal to shoal's group spares it.
-	w := exec.Command(previousPath(u.Dir), "upgrade-watchdog", "--dir", u.Dir, "--pid", strconv.Itoa(os.Getpid()))
-	w.Stdout, w.Stderr = os.Stdout, os.Stderr
-	w.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := w.Start(); err != nil {
+	// one working. Should this process die before it starts, the new
+	// shoal starts one when it finds pending.json (run).
+	if err := startWatchdog(u.Dir, os.Getpid()); err != nil {
 		_ = install(previousPath(u.Dir), exe)
 		_ = os.Remove(pendingPath(u.Dir))
 		return fmt.Errorf("start the watchdog: %w", err)

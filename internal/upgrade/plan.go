@@ -7,8 +7,9 @@ import (
 
 // Plan is upgrade.shoal.io/v1 Plan (the CRD's schema validates it).
 type Plan struct {
-	Name string   `json:"-"`
-	Spec PlanSpec `json:"spec"`
+	Name   string     `json:"-"`
+	Spec   PlanSpec   `json:"spec"`
+	Status PlanStatus `json:"status"` // the last one written: holds the orders given
 }
 
 // PlanSpec is what to run where.
@@ -68,9 +69,26 @@ type PlanStatus struct {
 }
 
 // NodeStatus is one node's progress: Pending → Cordoned → Upgrading →
-// Verifying → Complete | RolledBack.
+// Verifying → Complete | RolledBack, and the order it was given while it
+// upgrades (only the controller writes a Plan's status).
 type NodeStatus struct {
 	Phase   string `json:"phase"`
 	Version string `json:"version,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	Order   *Order `json:"order,omitempty"`
+}
+
+// Order is what the controller asks of one node: run Version, from File
+// (with SHA256; Path inside it when File is an image), come back Ready
+// within DeadlineSeconds. Cordoned: the controller cordoned the node and
+// uncordons it when it is done. A rolled-back node keeps its order
+// (Finished), so that it does not try that version again.
+type Order struct {
+	Version         string `json:"version"`
+	File            string `json:"file"`
+	SHA256          string `json:"sha256"`
+	Path            string `json:"path,omitempty"`
+	DeadlineSeconds int    `json:"deadlineSeconds"`
+	Cordoned        bool   `json:"cordoned,omitempty"`
+	Finished        bool   `json:"finished,omitempty"` // rolled back, uncordoned and reported
 }

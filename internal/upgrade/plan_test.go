@@ -1,6 +1,8 @@
 package upgrade
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,21 +39,59 @@ func TestNodePhase(t *testing.T) {
 	node := func(ann map[string]string) *corev1.Node {
 		return &corev1.Node{ObjectMeta: metav1.ObjectMeta{Annotations: ann}}
 	}
+	v2, v3 := &Order{Version: "v2"}, &Order{Version: "v3"}
 	for _, tc := range []struct {
-		ann  map[string]string
-		want string
+		ann   map[string]string
+		order *Order
+		want  string
 	}{
-		{map[string]string{AnnVersion: "v1"}, PhasePending},
-		{map[string]string{AnnVersion: "v1", AnnTarget: "v2"}, StateUpgrading},
-		{map[string]string{AnnVersion: "v1", AnnTarget: "v2", AnnState: StateUpgrading}, StateUpgrading},
-		{map[string]string{AnnVersion: "v2", AnnTarget: "v2", AnnState: StateVerifying}, StateVerifying},
-		{map[string]string{AnnVersion: "v2", AnnTarget: "v2", AnnState: StateComplete}, PhaseComplete},
-		{map[string]string{AnnVersion: "v2"}, PhaseComplete},
-		{map[string]string{AnnVersion: "v1", AnnTarget: "v2", AnnState: StateRolledBack, AnnReason: "exited"}, StateRolledBack},
+		{map[string]string{AnnVersion: "v1"}, nil, PhasePending},
+		{map[string]string{AnnVersion: "v1"}, v2, StateUpgrading},
+		{map[string]string{AnnVersion: "v1"}, v3, PhasePending}, // an order for another version
+		{map[string]string{AnnVersion: "v1", AnnState: StateUpgrading}, v2, StateUpgrading},
+		{map[string]string{AnnVersion: "v2", AnnState: StateVerifying}, v2, StateVerifying},
+		{map[string]string{AnnVersion: "v2", AnnState: StateComplete}, v2, PhaseComplete},
+		{map[string]string{AnnVersion: "v2"}, nil, PhaseComplete},
+		{map[string]string{AnnVersion: "v1", AnnState: StateRolledBack, AnnReason: "exited"}, v2, StateRolledBack},
+		// What a node writes on its own Node orders nothing: the orders
+		// of earlier versions, in annotations, are ignored.
+		{map[string]string{AnnVersion: "v1", "upgrade.shoal.io/target": "v2", AnnState: StateUpgrading}, nil, PhasePending},
 	} {
-		if got := nodePhase(node(tc.ann), "v2"); got.Phase != tc.want {
-			t.Errorf("%v: phase %s, want %s", tc.ann, got.Phase, tc.want)
+		got := nodePhase(node(tc.ann), "v2", tc.order)
+		if got.Phase != tc.want {
+			t.Errorf("%v %+v: phase %s, want %s", tc.ann, tc.order, got.Phase, tc.want)
 		}
+		if (got.Order != nil) != (tc.order != nil && tc.order.Version == "v2") {
+			t.Errorf("%v %+v: order carried %+v", tc.ann, tc.order, got.Order)
+		}
+	}
+}
+
+// A second watchdog (the new shoal starts one in case the first never
+// ran) leaves the upgrade to the first: it returns without rolling back.
+func TestSecondWatchdogLeavesItToTheFirst(t *testing.T) {
+	dir := t.TempDir()
+	p := &pending{From: "v1", To: "v2", Exe: "/nonexistent", Deadline: time.Now().Add(-time.Minute)}
+	if err := writePending(dir, p); err != nil {
+		t.Fatal(err)
+	}
+	release, err := flock.Acquire(filepath.Join(dir, "watchdog"), "--dir", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if err := Watch(dir, 1<<30, t.Logf); err != nil {
+		t.Fatalf("second watchdog: %v", err)
+	}
+	got, err := readPending(dir)
+	if err != nil || got == nil || got.Result != "" {
+		t.Fatalf("the second watchdog acted: %+v %v", got, err)
+	}
+	release()
+	// Alone, the same watchdog rolls back (the restore of a missing
+	// previous binary fails: it tried).
+	if err := Watch(dir, 1<<30, t.Logf); err == nil || !strings.Contains(err.Error(), "restore") {
+		t.Fatalf("lone watchdog: %v", err)
 	}
 }
 

@@ -10,19 +10,16 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/internal/atomicfile"
+	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
 
-// Node annotations between the controller and the nodes.
+// What a node reports, in its own Node's annotations. The orders go the
+// other way in the Plan's status (NodeStatus.Order), which nodes may read
+// and only the controller may write.
 const (
-	AnnVersion  = "upgrade.shoal.io/version"  // node: the shoal version it runs
-	AnnState    = "upgrade.shoal.io/state"    // node: Upgrading, Verifying, Complete or RolledBack
-	AnnReason   = "upgrade.shoal.io/reason"   // node: why it rolled back
-	AnnTarget   = "upgrade.shoal.io/target"   // controller: the version to run
-	AnnBinary   = "upgrade.shoal.io/binary"   // controller: file name on the server
-	AnnSHA256   = "upgrade.shoal.io/sha256"   // controller: the binary's digest
-	AnnPath     = "upgrade.shoal.io/path"     // controller: shoal's path in the image (binary is an image archive)
-	AnnCordoned = "upgrade.shoal.io/cordoned" // controller: it cordoned the node
-	AnnDeadline = "upgrade.shoal.io/deadline" // controller: seconds to come back Ready
+	AnnVersion = "upgrade.shoal.io/version" // the shoal version it runs
+	AnnState   = "upgrade.shoal.io/state"   // Upgrading, Verifying, Complete or RolledBack
+	AnnReason  = "upgrade.shoal.io/reason"  // why it rolled back
 )
 
 // Node states.
@@ -35,7 +32,7 @@ const (
 
 // ErrRestart asks the caller to re-execute shoal (the binary was swapped)
 // once every component has stopped.
-var ErrRestart = errors.New("shoal binary upgraded: re-executing")
+var ErrRestart = fmt.Errorf("shoal binary upgraded: %w", lifecycle.ErrRestart)
 
 // pending is the upgrade in flight, in <state dir>/pending.json: what the
 // new process verifies, and what the watchdog rolls back to.

@@ -3,7 +3,9 @@ package upgrade
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -15,8 +17,15 @@ import (
 // the new one (process pid) proves itself. It returns when the upgrade is
 // confirmed (pending.json gone, or its data dir gone); if pid exits or the
 // deadline passes first, it stops pid, puts the previous binary back and
-// re-executes it with the original command line (never returning).
+// re-executes it with the original command line (never returning). One
+// watchdog watches at a time: a second one (the new shoal starts one in
+// case the first never ran) returns at once.
 func Watch(dir string, pid int, report func(string, ...any)) error {
+	release, err := flock.Acquire(filepath.Join(dir, "watchdog"), "--dir", "another upgrade watchdog")
+	if err != nil {
+		return nil
+	}
+	defer release()
 	for {
 		p, err := readPending(dir)
 		if err != nil || p == nil || p.Result != "" {
@@ -94,6 +103,19 @@ func takenOver(dir string, wait time.Duration) bool {
 		release()
 	}
 	return false
+}
+
+// startWatchdog runs the previous binary's watchdog over pid, in a
+// session of its own (a signal to shoal's group spares it).
+func startWatchdog(dir string, pid int) error {
+	w := exec.Command(previousPath(dir), "upgrade-watchdog", "--dir", dir, "--pid", strconv.Itoa(pid))
+	w.Stdout, w.Stderr = os.Stdout, os.Stderr
+	w.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := w.Start(); err != nil {
+		return err
+	}
+	go func() { _ = w.Wait() }() // reaped when it returns
+	return nil
 }
 
 // Reexec replaces this process with the binary at its own path (swapped

@@ -212,7 +212,7 @@ func TestUpgradePlan(t *testing.T) {
 			t.Errorf("the first agent's output lacks %q:\n%s", want, agentProcs[0].out.String())
 		}
 	}
-	out = s.mustKubectl(33, "", "get", "node", second, "-o", `jsonpath={.metadata.annotations.upgrade\.shoal\.io/target}`)
+	out = s.mustKubectl(33, "", "get", "plan", "to-bad", "-o", "jsonpath={.status.nodes."+second+".order.version}")
 	if strings.TrimSpace(out) == "bad" {
 		t.Errorf("the second agent was targeted although the first rolled back")
 	}
