@@ -14,6 +14,7 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/configfile"
+	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/server"
 	"github.com/shoal-dev/shoal/internal/upgrade"
 )
@@ -40,7 +41,13 @@ func newServerCommand() *cobra.Command {
 // a second signal kills the process outright.
 func runConfigured(cmd *cobra.Command, configFile string, complete func() error, run func(context.Context) error) error {
 	explicit := cmd.Flags().Changed("config")
+	for _, w := range configfile.ExposedSecrets(cmd.Flags()) {
+		fmt.Fprintln(cmd.ErrOrStderr(), "shoal: warning:", w)
+	}
 	if err := configfile.Apply(cmd.Flags(), configFile, explicit); err != nil {
+		return err
+	}
+	if err := configfile.ApplyEnvironment(cmd.Flags(), os.Getenv); err != nil {
 		return err
 	}
 	if err := complete(); err != nil {
@@ -54,10 +61,11 @@ func runConfigured(cmd *cobra.Command, configFile string, complete func() error,
 		stop()
 	}()
 	err := run(ctx)
-	if errors.Is(err, upgrade.ErrRestart) {
-		// Every component has stopped (pods keep running); the new binary
-		// takes over this process, with the same arguments.
-		fmt.Fprintln(cmd.OutOrStdout(), "shoal: re-executing the upgraded binary")
+	if errors.Is(err, lifecycle.ErrRestart) {
+		// Every component has stopped (pods keep running); the binary at
+		// shoal's path (new after an upgrade) takes over this process, with
+		// the same arguments.
+		fmt.Fprintf(cmd.OutOrStdout(), "shoal: %v\n", err)
 		return upgrade.Reexec()
 	}
 	return err

@@ -132,6 +132,7 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		controlplane.NewControllerManager(cfg, c, admin),
 		controlplane.NewRBAC(admin),
 		deploy.New(cfg.Paths.Manifests, filepath.Join(cfg.Paths.EtcDir, "manifests-applied.json"), admin, report),
+		&certs.Renewal{Dirs: []string{cfg.Paths.TLSDir, filepath.Join(cfg.Paths.TLSDir, "etcd")}},
 	}
 	controllers, err := addonControllers(cfg, admin, report)
 	if err != nil {
@@ -357,7 +358,7 @@ func addonControllers(cfg *config.Server, admin *rest.Config, report func(string
 		out = append(out, servicelb.New(client))
 	}
 	if !slices.Contains(cfg.Disable, "local-storage") {
-		out = append(out, localpath.New(client, localNodeName(cfg)))
+		out = append(out, localpath.New(client, localNodeName(cfg), cfg.Paths.StorageDir))
 	}
 	return out, nil
 }

@@ -3,15 +3,14 @@ package localpath
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -33,16 +32,22 @@ const (
 // Controller provisions and deletes local-path volumes.
 type Controller struct {
 	lifecycle.Task
-	client    kubernetes.Interface
-	localNode string // the node whose directories this process can remove
-	synced    chan struct{}
+	client     kubernetes.Interface
+	localNode  string // the node whose directories this process can remove
+	storageDir string // the only directory whose volume directories it removes
+	synced     chan struct{}
+	refused    map[types.UID]string // per PV: the refusal last reported
 }
 
 var _ lifecycle.Component = (*Controller)(nil)
 
 // New builds the provisioner; localNode may be empty (no local node).
-func New(client kubernetes.Interface, localNode string) *Controller {
-	return &Controller{client: client, localNode: localNode, synced: make(chan struct{})}
+// storageDir is the directory volumes are made under (--data-dir's
+// storage): only a volume directory the provisioner named, strictly inside
+// it, is ever removed; with "", none is.
+func New(client kubernetes.Interface, localNode, storageDir string) *Controller {
+	return &Controller{client: client, localNode: localNode, storageDir: storageDir,
+		synced: make(chan struct{}), refused: map[types.UID]string{}}
 }
 
 // Name implements lifecycle.Component.
@@ -132,7 +137,7 @@ func Volume(pvc *corev1.PersistentVolumeClaim, base, node string, policy *corev1
 			ClaimRef: &corev1.ObjectReference{Kind: "PersistentVolumeClaim", Namespace: pvc.Namespace, Name: pvc.Name,
 				UID: pvc.UID, ResourceVersion: pvc.ResourceVersion},
 			PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{
-				Path: filepath.Join(base, strings.Join([]string{name, pvc.Namespace, pvc.Name}, "_")), Type: &dirType}},
+				Path: filepath.Join(base, volumeDirName(name, pvc.Namespace, pvc.Name)), Type: &dirType}},
 			NodeAffinity: &corev1.VolumeNodeAffinity{Required: &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{{
 				MatchExpressions: []corev1.NodeSelectorRequirement{{Key: corev1.LabelHostname, Operator: corev1.NodeSelectorOpIn, Values: []string{node}}},
 			}}}},
@@ -151,23 +156,6 @@ func (c *Controller) provision(ctx context.Context, pvc *corev1.PersistentVolume
 	}
 	if err == nil {
 		klog.InfoS("local-path: provisioned", "pvc", klog.KObj(pvc), "pv", pv.Name, "path", pv.Spec.HostPath.Path)
-	}
-	return err
-}
-
-// remove deletes a released volume's directory, when it is on this
-// process's node, and then the PV. A volume on another node waits for
-// that node's agent (multi-node comes with the join protocol).
-func (c *Controller) remove(ctx context.Context, pv *corev1.PersistentVolume) error {
-	if pv.Spec.HostPath == nil || nodeOf(pv) != c.localNode {
-		return nil
-	}
-	if err := os.RemoveAll(pv.Spec.HostPath.Path); err != nil {
-		return err
-	}
-	err := c.client.CoreV1().PersistentVolumes().Delete(ctx, pv.Name, metav1.DeleteOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil
 	}
 	return err
 }

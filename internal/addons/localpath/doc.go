@@ -3,6 +3,9 @@
 // has picked a node, a hostPath PV under <data-dir>/storage pinned to that
 // node; kubelet creates the directory when the pod mounts it. When a
 // released volume's policy is Delete, its directory is removed (on the
-// local node) and the PV deleted. sig-storage-lib-external-provisioner is
-// not available here, and the protocol is this small.
+// local node) and the PV deleted, but only a directory named as the
+// provisioner names it, strictly inside the storage directory once symlinks
+// are resolved: any other hostPath is refused with an Event and left
+// alone. sig-storage-lib-external-provisioner is not available here, and
+// the protocol is this small.
 package localpath
