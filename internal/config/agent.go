@@ -23,6 +23,9 @@ type Agent struct {
 	OSBootDir          string // the boot file system with the OS slots (enables OS images)
 	ExtraKubeletArgs   []string
 	ExtraKubeProxyArgs []string
+	// Profile is "" or ProfileCIS; ProtectKernelDefaults is implied by it.
+	Profile               string
+	ProtectKernelDefaults bool
 
 	// Derived by Complete.
 	AgentPaths AgentPaths
@@ -54,6 +57,8 @@ func (a *Agent) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&a.OSBootDir, "os-boot-dir", "", "Boot file system holding slots/a, slots/b and boot/grub/grubenv: enables OS images (OSImage)")
 	fs.StringArrayVar(&a.ExtraKubeletArgs, "kubelet-arg", nil, "Extra kubelet flag as key=value (repeatable, wins over shoal's)")
 	fs.StringArrayVar(&a.ExtraKubeProxyArgs, "kube-proxy-arg", nil, "Extra kube-proxy flag as key=value (repeatable)")
+	fs.StringVar(&a.Profile, "profile", "", "Hardening profile: cis (secrets encryption on, --protect-kernel-defaults, audit logs kept longer; see docs/security.md)")
+	fs.BoolVar(&a.ProtectKernelDefaults, "protect-kernel-defaults", false, "Kubelet refuses to start unless the kernel's sysctls already have its values, instead of setting them")
 }
 
 // Complete validates a and derives its paths from dataDir.
@@ -99,6 +104,17 @@ func (a *Agent) Complete(dataDir string) error {
 	}
 	if err := ValidateExtraArgs("kube-proxy-arg", a.ExtraKubeProxyArgs); err != nil {
 		return err
+	}
+	if a.Profile != "" && a.Profile != ProfileCIS {
+		return fmt.Errorf("--profile %q: want cis (or none)", a.Profile)
+	}
+	if a.Profile == ProfileCIS {
+		a.ProtectKernelDefaults = true
+	}
+	if a.ProtectKernelDefaults {
+		if err := checkKernelDefaults(os.ReadFile); err != nil {
+			return err
+		}
 	}
 	a.AgentPaths = NewAgentPaths(dataDir)
 	return nil

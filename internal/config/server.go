@@ -188,7 +188,13 @@ func (s *Server) Complete() error {
 	if err := addons.Validate(s.Disable); err != nil {
 		return err
 	}
+	if s.Profile == ProfileCIS {
+		s.SecretsEncryption = true
+	}
 	if s.DisableAgent {
+		if s.Profile != "" && s.Profile != ProfileCIS {
+			return fmt.Errorf("--profile %q: want cis (or none)", s.Profile)
+		}
 		return nil
 	}
 	if s.NodeIP == "" {

@@ -122,6 +122,10 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, a
 	admissionPath := filepath.Join(cfg.Paths.EtcDir, "admission.yaml")
 	auditPolicyPath := filepath.Join(cfg.Paths.EtcDir, "audit-policy.yaml")
 	issuer := "https://kubernetes.default.svc." + cfg.ClusterDomain
+	auditSize, auditBackups := "10", "2"
+	if cfg.Profile == config.ProfileCIS {
+		auditSize, auditBackups = "100", "10" // CIS 1.2.18, 1.2.19
+	}
 	args := Args{
 		"advertise-address":             cfg.AdvertiseAddress,
 		"bind-address":                  cfg.BindAddress,
@@ -136,8 +140,8 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, a
 		// rotated at 10 MB with 2 files kept (a small flash disk's budget).
 		"audit-policy-file":     auditPolicyPath,
 		"audit-log-path":        filepath.Join(cfg.Paths.ServerDir, "logs", "audit.log"),
-		"audit-log-maxsize":     "10",
-		"audit-log-maxbackup":   "2",
+		"audit-log-maxsize":     auditSize,
+		"audit-log-maxbackup":   auditBackups,
 		"audit-log-maxage":      "30",
 		"audit-log-compress":    "true",
 		"tls-min-version":       tlsprofile.MinVersionName,

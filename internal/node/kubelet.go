@@ -80,9 +80,10 @@ func (k *Kubelet) configure(kc *kubeletconfig.KubeletConfiguration) {
 	kc.FailCgroupV1 = k.cgroups == CgroupV2
 	kc.FailSwapOn = false
 	// true makes kubelet fail unless vm.overcommit_memory, kernel.panic
-	// and kernel.panic_on_oops already have its values; false lets it
-	// set them (the only host sysctls kubelet touches).
-	kc.ProtectKernelDefaults = false
+	// and kernel.panic_on_oops already have its values (config checks
+	// them first, with a clearer error); false lets it set them (the only
+	// host sysctls kubelet touches).
+	kc.ProtectKernelDefaults = c.ProtectKernelDefaults
 	// -999 needs CAP_SYS_RESOURCE, which edge sandboxes often drop.
 	kc.OOMScoreAdj = 0
 	kc.Authentication.Anonymous.Enabled = false
