@@ -10,8 +10,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/shoal-dev/shoal/internal/bootstrap"
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/datastore"
 	"github.com/shoal-dev/shoal/internal/token"
 )
 
@@ -131,24 +133,35 @@ func tokenRotate(env *tokenEnv) *cobra.Command {
 	var newToken string
 	c := &cobra.Command{
 		Use:   "rotate",
-		Short: "Replace the server token; the running server uses it at once, joined agents keep their certificates",
+		Short: "Replace the server token (the server must be running): it uses it at once, the old one opens nothing any more, joined agents keep their certificates",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b, err := os.ReadFile(certs.Layout(env.paths).ServerCA.Cert)
 			if err != nil {
 				return fmt.Errorf("--data-dir %s: not a shoal server's data dir (%w)", env.dataDir, err)
 			}
-			if newToken == "" {
-				newToken = token.NewServerCredential()
-			}
-			t, err := token.EnsureServer(env.paths.TokenFile, newToken, b)
+			next, err := token.NewServer(newToken, b)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), t)
+			if err := bootstrap.RotateToken(cmd.Context(), env.datastore(), env.paths.DataDir, env.paths.TokenFile, next); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), next)
 			return nil
 		},
 	}
 	c.Flags().StringVar(&newToken, "new-token", "", "The new token's secret (default: generated)")
 	return c
+}
+
+// datastore is the server's own datastore: its etcd member, else kine's
+// socket (an external datastore is not reached from here).
+func (e *tokenEnv) datastore() datastore.Client {
+	if datastore.HasData(e.paths.EtcdDir) {
+		c := certs.Layout(e.paths)
+		return datastore.Client{Endpoints: []string{fmt.Sprintf("https://127.0.0.1:%d", datastore.EtcdClientPort)},
+			CAFile: c.EtcdServerCA.Cert, CertFile: c.EtcdClient.Cert, KeyFile: c.EtcdClient.Key}
+	}
+	return datastore.Client{Endpoints: []string{"unix://" + e.paths.KineSocket}}
 }

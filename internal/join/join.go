@@ -198,6 +198,10 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("%w: %s %s: %v", ErrUnreachable, method, path, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		// The server says no more, so as not to tell a guesser which tokens exist.
+		return fmt.Errorf("--token: refused by the server: a wrong, expired or deleted token (the server's log says which)")
+	}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return fmt.Errorf("server refused %s %s (%s): %s", method, path, resp.Status, strings.TrimSpace(string(msg)))

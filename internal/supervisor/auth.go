@@ -36,6 +36,15 @@ type authenticator struct {
 	now        func() time.Time
 }
 
+// unauthorizedBody is every 401's body: the reason is logged, not sent.
+const unauthorizedBody = "unauthorized: invalid or expired token"
+
+// unauthorized answers 401 with the generic body.
+func unauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="shoal"`)
+	http.Error(w, unauthorizedBody, http.StatusUnauthorized)
+}
+
 var errNoCredential = errors.New("no credential: send the join token as \"Authorization: Bearer CREDENTIAL\" or a node client certificate")
 
 // peerCert verifies the TLS client certificate (if any) against the

@@ -14,6 +14,10 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+	bootstrapapi "k8s.io/cluster-bootstrap/token/api"
 
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/pki"
@@ -78,10 +82,10 @@ func TestTokenFileFollowsRotation(t *testing.T) {
 	if cred() != "server:old" {
 		t.Fatal("initial credential not used before the file exists")
 	}
-	if _, err := token.EnsureServer(path, "new", []byte("ca")); err != nil {
+	if _, err := token.EnsureServer(path, "new-0123456789abcdef", []byte("ca")); err != nil {
 		t.Fatal(err)
 	}
-	if got := cred(); got != "server:new" {
+	if got := cred(); got != "server:new-0123456789abcdef" {
 		t.Errorf("after rotation: %q", got)
 	}
 }
@@ -118,5 +122,55 @@ func TestLimiterKeepsBusyClients(t *testing.T) {
 	}
 	if l.allow(busy) {
 		t.Error("the limited client got a fresh bucket after other addresses came and went")
+	}
+}
+
+// A 401 names no bootstrap token id (nor secret): an unknown, an expired
+// and a wrong-secret token get the same body, so the answers cannot be
+// used to find which token ids exist. The reason goes to the log, without
+// the secret.
+func TestUnauthorizedBodyRevealsNoToken(t *testing.T) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	const expiredID, expiredSecret = "abcdef", "0123456789abcdef"
+	client := fake.NewSimpleClientset(&corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: bootstrapapi.BootstrapTokenSecretPrefix + expiredID, Namespace: metav1.NamespaceSystem},
+		Type:       bootstrapapi.SecretTypeBootstrapToken,
+		Data: map[string][]byte{
+			bootstrapapi.BootstrapTokenIDKey:               []byte(expiredID),
+			bootstrapapi.BootstrapTokenSecretKey:           []byte(expiredSecret),
+			bootstrapapi.BootstrapTokenUsageAuthentication: []byte("true"),
+			bootstrapapi.BootstrapTokenExpirationKey:       []byte(now.Add(-time.Hour).Format(time.RFC3339)),
+		},
+	})
+	var logged []string
+	report := func(format string, args ...any) { logged = append(logged, fmt.Sprintf(format, args...)) }
+	a := &authenticator{serverCred: func() string { return "server:0123456789abcdef0123" }, client: client,
+		clientCAs: x509.NewCertPool(), now: func() time.Time { return now }}
+	s := &Supervisor{cfg: Config{Report: report}, auth: a, now: a.now}
+	tun := newTunnels(a, client, report)
+	for _, tc := range []struct{ name, id, secret, wantLog string }{
+		{name: "unknown", id: "zzzzzz", secret: "yyyyyyyyyyyyyyyy", wantLog: "unknown"},
+		{name: "expired", id: expiredID, secret: expiredSecret, wantLog: "expired"},
+		{name: "wrong secret", id: expiredID, secret: "xxxxxxxxxxxxxxxx", wantLog: "wrong secret"},
+	} {
+		for path, serve := range map[string]http.HandlerFunc{PathConfig: s.agentConfig, PathNodeCerts: s.nodeCerts,
+			PathBootstrap: s.bootstrap, PathConnect: tun.server.ServeHTTP} {
+			logged = nil
+			r := httptest.NewRequest(http.MethodGet, "https://shoal"+path, nil)
+			r.Header.Set("Authorization", "Bearer "+tc.id+"."+tc.secret)
+			rec := httptest.NewRecorder()
+			serve(rec, r)
+			body := rec.Body.String()
+			if rec.Code != http.StatusUnauthorized || strings.TrimSpace(body) != unauthorizedBody {
+				t.Errorf("%s token at %s: %d %q, want 401 %q", tc.name, path, rec.Code, body, unauthorizedBody)
+			}
+			if strings.Contains(body, tc.id) || strings.Contains(body, tc.secret) {
+				t.Errorf("%s token at %s: the body %q reveals the token", tc.name, path, body)
+			}
+			log := strings.Join(logged, "\n")
+			if !strings.Contains(log, tc.id) || !strings.Contains(log, tc.wantLog) || strings.Contains(log, tc.secret) {
+				t.Errorf("%s token at %s: log %q, want the id and %q without the secret", tc.name, path, log, tc.wantLog)
+			}
+		}
 	}
 }

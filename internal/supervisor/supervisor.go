@@ -165,11 +165,14 @@ func (s *Supervisor) routes(proxy http.Handler) http.Handler {
 }
 
 // agentCaller authenticates an agent endpoint's caller or answers 401.
+// Why a credential failed goes to the log only: the body is the same for
+// every failure, so that it tells no one which bootstrap token ids exist
+// or have expired.
 func (s *Supervisor) agentCaller(w http.ResponseWriter, r *http.Request) (caller, bool) {
 	c, err := s.auth.identify(r.Context(), r)
 	if err != nil {
 		s.report("refused %s from %s: %v", r.URL.Path, r.RemoteAddr, err)
-		http.Error(w, err.Error(), http.StatusUnauthorized)
+		unauthorized(w)
 		return c, false
 	}
 	return c, true

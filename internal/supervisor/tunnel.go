@@ -46,11 +46,18 @@ func newTunnels(auth *authenticator, client kubernetes.Interface, report func(st
 	t.server = remotedialer.New(func(r *http.Request) (string, bool, error) {
 		c, err := auth.identify(r.Context(), r)
 		if err != nil || c.node == "" {
-			return "", false, fmt.Errorf("a tunnel needs a node client certificate (%v)", err)
+			// The reason is logged only (see agentCaller); remotedialer
+			// answers 401.
+			report("refused %s from %s: a tunnel needs a node client certificate (%v)", r.URL.Path, r.RemoteAddr, err)
+			return "", false, nil
 		}
 		t.connected(c.node)
 		return c.node, true, nil
 	}, func(w http.ResponseWriter, r *http.Request, code int, err error) {
+		if code == http.StatusUnauthorized {
+			unauthorized(w)
+			return
+		}
 		http.Error(w, err.Error(), code)
 	})
 	return t

@@ -90,7 +90,7 @@ func TestMultiNode(t *testing.T) {
 
 	a1, a2, rogue := newJoiner(t, l, "shoal-ma1", 3), newJoiner(t, l, "shoal-ma2", 4), newJoiner(t, l, "shoal-ma3", 5)
 	t.Run("refusals", func(t *testing.T) {
-		refused(t, rogue.start(t, url, "K10"+hash+"::server:wrong"), "wrong token")
+		refused(t, rogue.start(t, url, "K10"+hash+"::server:wrong-secret-0123456789"), "--token: refused by the server: a wrong, expired or deleted token")
 		refused(t, rogue.start(t, url, "K10"+strings.Repeat("0", 64)+"::"+cred), "the token pins "+strings.Repeat("0", 64))
 		expiring := strings.TrimSpace(sh.shoal(t, "token", "create", "-d", dir, "--ttl", "1s", "--description", "expires"))
 		_, id, _ := strings.Cut(expiring, "::")
@@ -100,7 +100,7 @@ func TestMultiNode(t *testing.T) {
 			out := sh.shoal(t, "token", "list", "-d", dir)
 			return strings.Contains(out, "(expired)") || !strings.Contains(out, id), out
 		})
-		refused(t, rogue.start(t, url, expiring), "expired")
+		refused(t, rogue.start(t, url, expiring), "--token: refused by the server")
 		if out := s.mustKubectl(33, "", "get", "nodes", "-o", "name"); strings.TrimSpace(out) != "node/"+sh.name {
 			t.Errorf("refused agents left nodes behind: %s", out)
 		}
