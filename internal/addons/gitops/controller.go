@@ -8,11 +8,15 @@ import (
 	"time"
 
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
 
 	"github.com/shoal-dev/shoal/internal/addons/deploy"
 	"github.com/shoal-dev/shoal/internal/customresource"
@@ -22,10 +26,6 @@ import (
 // FieldManager owns every field GitOps applies.
 const FieldManager = "shoal-gitops"
 
-// AnnOwner marks what a GitRepo applied ("namespace/name"): pruning
-// deletes nothing without it.
-const AnnOwner = "fleet.shoal.io/gitrepo"
-
 // Controller polls GitRepos and applies them: see the package doc.
 type Controller struct {
 	lifecycle.Task
@@ -34,10 +34,11 @@ type Controller struct {
 	Dir    string            // <data-dir>/server/gitops: one bare clone per GitRepo
 	Report func(string, ...any)
 
-	client  kubernetes.Interface
-	dyn     dynamic.Interface
-	applier *deploy.Applier
-	next    map[string]time.Time
+	client     kubernetes.Interface
+	dyn        dynamic.Interface         // the admin's: GitRepos and their status
+	mapper     meta.ResettableRESTMapper // kinds to resources, for ownership reads and release
+	identities map[string]*identity      // by impersonated user ("": the admin)
+	next       map[string]time.Time
 }
 
 var _ lifecycle.Component = (*Controller)(nil)
@@ -60,9 +61,12 @@ func (c *Controller) Start(ctx context.Context) error {
 	if c.dyn, err = dynamic.NewForConfig(c.Admin); err != nil {
 		return err
 	}
-	if c.applier, err = deploy.NewApplier(c.Admin, FieldManager, c.Report); err != nil {
+	disc, err := discovery.NewDiscoveryClientForConfig(c.Admin)
+	if err != nil {
 		return err
 	}
+	c.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disc))
+	c.identities = map[string]*identity{}
 	c.next = map[string]time.Time{}
 	stored := false
 	return c.Tick(ctx, 2*time.Second, func(ctx context.Context) {
@@ -105,10 +109,14 @@ func (c *Controller) sync(ctx context.Context, g *GitRepo) *Status {
 	st := g.Status
 	fail := func(commit string, err error) *Status {
 		if st.Error != err.Error() {
-			c.Report("gitrepo %s/%s: %v", g.Namespace, g.Name, err)
+			c.Report("gitrepo %s: %v", g.key(), err)
 		}
 		st.Phase, st.Error, st.Failed = "Error", err.Error(), commit
 		return &st
+	}
+	id, err := c.identityFor(g)
+	if err != nil {
+		return fail("", err)
 	}
 	l, err := clusterLabels(ctx, c.client)
 	if err != nil {
@@ -119,18 +127,12 @@ func (c *Controller) sync(ctx context.Context, g *GitRepo) *Status {
 		return fail("", err)
 	}
 	if !ok {
-		c.prune(ctx, g, st.Applied, nil)
+		c.prune(ctx, id, g, st.Applied, nil)
 		return &Status{Phase: "NotTargeted"}
 	}
-	var auth transport.AuthMethod
-	if g.Spec.ClientSecretName != "" {
-		s, err := c.client.CoreV1().Secrets(g.Namespace).Get(ctx, g.Spec.ClientSecretName, metav1.GetOptions{})
-		if err != nil {
-			return fail("", fmt.Errorf("clientSecretName: %w", err))
-		}
-		if auth, err = authFrom(s); err != nil {
-			return fail("", err)
-		}
+	auth, err := c.auth(ctx, g)
+	if err != nil {
+		return fail("", err)
 	}
 	commit, err := fetch(ctx, filepath.Join(c.Dir, g.Namespace+"_"+g.Name), g.Spec, auth)
 	if err != nil {
@@ -138,7 +140,7 @@ func (c *Controller) sync(ctx context.Context, g *GitRepo) *Status {
 	}
 	hash := commit.Hash.String()
 	if hash == st.Commit && st.Phase == "Ready" && target.Name == st.Target {
-		st.Resources = c.readiness(ctx, st.Applied)
+		st.Resources = readiness(ctx, id.applier, st.Applied)
 		return &st
 	}
 	if hash == st.Failed {
@@ -148,60 +150,88 @@ func (c *Controller) sync(ctx context.Context, g *GitRepo) *Status {
 	if err != nil {
 		return fail(hash, err)
 	}
-	refs, err := c.apply(ctx, g, items)
+	refs, err := c.apply(ctx, id, g, items)
 	if err != nil {
 		return fail(hash, err)
 	}
-	c.prune(ctx, g, st.Applied, refs)
-	c.Report("gitrepo %s/%s: commit %s applied (%d objects, target %s)", g.Namespace, g.Name, hash[:12], len(refs), target.Name)
-	return &Status{Phase: "Ready", Commit: hash, Target: target.Name, Applied: refs, Resources: c.readiness(ctx, refs)}
+	c.prune(ctx, id, g, st.Applied, refs)
+	c.Report("gitrepo %s: commit %s applied (%d objects, target %s)", g.key(), hash[:12], len(refs), target.Name)
+	return &Status{Phase: "Ready", Commit: hash, Target: target.Name, Applied: refs, Resources: readiness(ctx, id.applier, refs)}
+}
+
+// auth reads the GitRepo's clientSecretName (nil: none).
+func (c *Controller) auth(ctx context.Context, g *GitRepo) (transport.AuthMethod, error) {
+	if g.Spec.ClientSecretName == "" {
+		return nil, nil
+	}
+	s, err := c.client.CoreV1().Secrets(g.Namespace).Get(ctx, g.Spec.ClientSecretName, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("clientSecretName: %w", err)
+	}
+	return authFrom(g.Spec.Repo, s)
 }
 
 // apply dry-runs every object first, so that a commit is applied whole
-// or not at all, then applies them for real.
-func (c *Controller) apply(ctx context.Context, g *GitRepo, items []item) ([]deploy.Ref, error) {
-	owner := g.Namespace + "/" + g.Name
+// or not at all, then applies them for real, each marked as created by
+// the GitRepo only if it did not exist just before.
+func (c *Controller) apply(ctx context.Context, id *identity, g *GitRepo, items []item) ([]deploy.Ref, error) {
+	owner := g.key()
 	for _, it := range items {
-		ann := it.obj.GetAnnotations()
-		if ann == nil {
-			ann = map[string]string{}
-		}
-		ann[AnnOwner] = owner
-		it.obj.SetAnnotations(ann)
+		mark(it.obj, owner, false)
 	}
 	deploy.SortForApply(items, func(it item) *unstructured.Unstructured { return it.obj })
-	for _, dry := range []bool{true, false} {
-		var refs []deploy.Ref
-		for _, it := range items {
-			ref, err := c.applier.Apply(ctx, it.obj, dry)
-			if err != nil && !(dry && deploy.NeedsEarlierObject(err)) {
-				return nil, fmt.Errorf("%s: %s %s: %w", it.file, it.obj.GetKind(), it.obj.GetName(), err)
-			}
-			refs = append(refs, ref)
-		}
-		if !dry {
-			return refs, nil
+	for _, it := range items {
+		if _, err := id.applier.Apply(ctx, it.obj, true); err != nil && !deploy.NeedsEarlierObject(err) {
+			return nil, fmt.Errorf("%s: %s %s: %w", it.file, it.obj.GetKind(), it.obj.GetName(), err)
 		}
 	}
-	return nil, nil
+	refs := make([]deploy.Ref, 0, len(items))
+	for _, it := range items {
+		before, err := c.existing(ctx, id.dyn, it.obj)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s %s: read before apply: %w", it.file, it.obj.GetKind(), it.obj.GetName(), err)
+		}
+		mark(it.obj, owner, createdBy(before, owner))
+		ref, err := id.applier.Apply(ctx, it.obj, false)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s %s: %w", it.file, it.obj.GetKind(), it.obj.GetName(), err)
+		}
+		refs = append(refs, ref)
+	}
+	return refs, nil
 }
 
-// prune deletes what the GitRepo applied before and applies no more,
-// when it still carries the GitRepo's mark.
-func (c *Controller) prune(ctx context.Context, g *GitRepo, before, now []deploy.Ref) {
+// prune handles what the GitRepo applied before and applies no more,
+// when it still carries the GitRepo's mark: deleted if the GitRepo
+// created it, released (annotations removed, object kept) if it adopted
+// it — a Namespace that was there before, say.
+func (c *Controller) prune(ctx context.Context, id *identity, g *GitRepo, before, now []deploy.Ref) {
 	var gone []deploy.Ref
+	released := 0
 	for _, r := range before {
 		if slices.Contains(now, r) {
 			continue
 		}
-		o, err := c.applier.Get(ctx, r)
-		if err != nil || o == nil || o.GetAnnotations()[AnnOwner] != g.Namespace+"/"+g.Name {
+		o, err := id.applier.Get(ctx, r)
+		if err != nil {
+			c.Report("gitrepo %s: prune %s %s/%s: %v", g.key(), r.Kind, r.Namespace, r.Name, err)
 			continue
 		}
-		gone = append(gone, r)
+		switch pruneDecision(o, g.key()) {
+		case pruneDelete:
+			gone = append(gone, r)
+		case pruneRelease:
+			if err := c.release(ctx, id.dyn, o); err != nil {
+				c.Report("gitrepo %s: release %s %s/%s: %v", g.key(), r.Kind, r.Namespace, r.Name, err)
+				continue
+			}
+			released++
+		}
 	}
 	if len(gone) > 0 {
-		c.applier.DeleteAll(ctx, gone)
-		c.Report("gitrepo %s/%s: pruned %d objects", g.Namespace, g.Name, len(gone))
+		id.applier.DeleteAll(ctx, gone)
+	}
+	if len(gone) > 0 || released > 0 {
+		c.Report("gitrepo %s: pruned %d objects, released %d adopted ones", g.key(), len(gone), released)
 	}
 }

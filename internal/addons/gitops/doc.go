@@ -7,6 +7,9 @@
 // kube-system/shoal-cluster ConfigMap) match the first target, applies
 // them with server-side apply under one field manager. A commit is
 // applied only when every object passes a server-side dry run, so a bad
-// commit leaves the last good state running; objects a new commit no
-// longer has are deleted, and nothing it did not create is touched.
+// commit leaves the last good state running. Objects a new commit no
+// longer has are deleted if GitOps created them (fleet.shoal.io/created)
+// and released — annotations removed, object kept — if it adopted them.
+// It applies as cluster-admin unless spec.serviceAccountName names an
+// account to impersonate; ssh repositories need known_hosts.
 package gitops

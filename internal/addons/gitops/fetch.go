@@ -12,7 +12,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
-	cryptossh "golang.org/x/crypto/ssh"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -62,24 +61,39 @@ func fetch(ctx context.Context, dir string, spec Spec, auth transport.AuthMethod
 	return repo.CommitObject(*h)
 }
 
-// authFrom reads clientSecretName: a basic-auth Secret (username,
-// password) for https, or an ssh one (ssh-privatekey, and known_hosts to
-// check the server; without it any host key is accepted).
-func authFrom(s *corev1.Secret) (transport.AuthMethod, error) {
-	if key, ok := s.Data[corev1.SSHAuthPrivateKey]; ok {
-		pk, err := gitssh.NewPublicKeys("git", key, "")
-		if err != nil {
-			return nil, fmt.Errorf("secret %s: %s: %w", s.Name, corev1.SSHAuthPrivateKey, err)
-		}
-		pk.HostKeyCallback = cryptossh.InsecureIgnoreHostKey()
-		if kh, ok := s.Data["known_hosts"]; ok {
-			cb, err := knownHosts(kh)
-			if err != nil {
-				return nil, fmt.Errorf("secret %s: known_hosts: %w", s.Name, err)
-			}
-			pk.HostKeyCallback = cb
-		}
-		return pk, nil
+// knownHostsKey is the clientSecretName key holding the ssh host keys to
+// trust, in OpenSSH known_hosts format.
+const knownHostsKey = "known_hosts"
+
+// authFrom reads clientSecretName for repo: for an ssh repository
+// (ssh:// or user@host:path) an ssh-privatekey and the known_hosts that
+// check the server, both required (there is no trust-any-host fallback);
+// otherwise basic auth (username, password) for https.
+func authFrom(repo string, s *corev1.Secret) (transport.AuthMethod, error) {
+	name := s.Namespace + "/" + s.Name
+	if !isSSH(repo) {
+		return &githttp.BasicAuth{Username: string(s.Data[corev1.BasicAuthUsernameKey]), Password: string(s.Data[corev1.BasicAuthPasswordKey])}, nil
 	}
-	return &githttp.BasicAuth{Username: string(s.Data[corev1.BasicAuthUsernameKey]), Password: string(s.Data[corev1.BasicAuthPasswordKey])}, nil
+	kh := s.Data[knownHostsKey]
+	if len(kh) == 0 {
+		return nil, fmt.Errorf("secret %s: ssh needs %s (the host key to trust)", name, knownHostsKey)
+	}
+	key, ok := s.Data[corev1.SSHAuthPrivateKey]
+	if !ok {
+		return nil, fmt.Errorf("secret %s: ssh needs %s (the deploy key)", name, corev1.SSHAuthPrivateKey)
+	}
+	pk, err := gitssh.NewPublicKeys("git", key, "")
+	if err != nil {
+		return nil, fmt.Errorf("secret %s: %s: %w", name, corev1.SSHAuthPrivateKey, err)
+	}
+	if pk.HostKeyCallback, err = knownHosts(kh); err != nil {
+		return nil, fmt.Errorf("secret %s: %s: %w", name, knownHostsKey, err)
+	}
+	return pk, nil
+}
+
+// isSSH reports whether go-git reaches repo over ssh.
+func isSSH(repo string) bool {
+	ep, err := transport.NewEndpoint(repo)
+	return err == nil && ep.Protocol == "ssh"
 }

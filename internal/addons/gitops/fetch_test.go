@@ -5,8 +5,11 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"maps"
+	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,29 +26,104 @@ import (
 )
 
 // TestAuthFrom: a basic-auth Secret gives https credentials, an ssh one
-// a key (checked against known_hosts when given), a bad key a clear error.
+// a key checked against its known_hosts, a bad key a clear error.
 func TestAuthFrom(t *testing.T) {
-	basic, err := authFrom(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "creds"},
+	basic, err := authFrom("https://git.example/fleet.git", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "creds"},
 		Data: map[string][]byte{"username": []byte("fleet"), "password": []byte("s3cret")}})
 	if b, ok := basic.(*githttp.BasicAuth); err != nil || !ok || b.Username != "fleet" || b.Password != "s3cret" {
 		t.Fatalf("basic auth: %#v %v", basic, err)
 	}
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	key, knownHosts := sshKeyPair(t)
+	auth, err := authFrom("ssh://git@git.example/fleet.git", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "deploy-key"},
+		Data: map[string][]byte{"ssh-privatekey": key, "known_hosts": knownHosts}})
+	if _, ok := auth.(*gitssh.PublicKeys); err != nil || !ok {
+		t.Fatalf("ssh key: %#v %v", auth, err)
+	}
+	if _, err := authFrom("git@git.example:fleet.git", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "broken"},
+		Data: map[string][]byte{"ssh-privatekey": []byte("not a key"), "known_hosts": knownHosts}}); err == nil || !strings.Contains(err.Error(), "secret apps/broken: ssh-privatekey") {
+		t.Fatalf("bad key: %v", err)
+	}
+}
+
+// TestAuthFromRefusesSSHWithoutKnownHosts: the attack is a man in the
+// middle answering for the git server with its own host key. Without
+// known_hosts there is nothing to check that key against, so the Secret
+// is refused (before: any host key was accepted, and whoever answered
+// could serve its own manifests for the cluster to apply).
+func TestAuthFromRefusesSSHWithoutKnownHosts(t *testing.T) {
+	key, _ := sshKeyPair(t)
+	for _, repo := range []string{"ssh://git@git.example/fleet.git", "git@git.example:fleet.git"} {
+		for _, data := range []map[string][]byte{
+			{"ssh-privatekey": key},
+			{"ssh-privatekey": key, "known_hosts": {}},
+			{"username": []byte("fleet"), "password": []byte("s3cret")},
+		} {
+			auth, err := authFrom(repo, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "deploy-key"}, Data: data})
+			want := "secret apps/deploy-key: ssh needs known_hosts (the host key to trust)"
+			if err == nil || err.Error() != want {
+				t.Fatalf("%s with %v: %#v %v, want %q", repo, slices.Collect(maps.Keys(data)), auth, err, want)
+			}
+		}
+	}
+}
+
+// TestAuthFromChecksHostKey: the callback built from known_hosts accepts
+// the listed key and refuses another one for the same host.
+func TestAuthFromChecksHostKey(t *testing.T) {
+	key, knownHosts := sshKeyPair(t)
+	auth, err := authFrom("ssh://git@git.example/fleet.git", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "deploy-key"},
+		Data: map[string][]byte{"ssh-privatekey": key, "known_hosts": knownHosts}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := auth.(*gitssh.PublicKeys).HostKeyCallback
+	addr := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 22}
+	if err := check("git.example:22", addr, publicKey(t, key)); err != nil {
+		t.Fatalf("trusted host key refused: %v", err)
+	}
+	other, _ := sshKeyPair(t)
+	if err := check("git.example:22", addr, publicKey(t, other)); err == nil {
+		t.Fatal("an impostor's host key was accepted")
+	}
+}
+
+func TestIsSSH(t *testing.T) {
+	for repo, want := range map[string]bool{
+		"ssh://git@git.example/fleet.git": true,
+		"git@git.example:fleet.git":       true,
+		"https://git.example/fleet.git":   false,
+		"git://git.example/fleet.git":     false,
+		"/srv/git/fleet":                  false,
+	} {
+		if got := isSSH(repo); got != want {
+			t.Errorf("isSSH(%q) = %v, want %v", repo, got, want)
+		}
+	}
+}
+
+// sshKeyPair is a new ed25519 private key (PEM) and a known_hosts line
+// trusting its public half for git.example.
+func sshKeyPair(t *testing.T) (key, knownHosts []byte) {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	block, err := cryptossh.MarshalPrivateKey(priv, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, _ := cryptossh.NewSignerFromKey(priv)
-	knownHosts := "git.example " + string(cryptossh.MarshalAuthorizedKey(signer.PublicKey()))
-	key, err := authFrom(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "deploy-key"},
-		Data: map[string][]byte{"ssh-privatekey": pem.EncodeToMemory(block), "known_hosts": []byte(knownHosts)}})
-	if _, ok := key.(*gitssh.PublicKeys); err != nil || !ok {
-		t.Fatalf("ssh key: %#v %v", key, err)
+	key = pem.EncodeToMemory(block)
+	return key, append([]byte("git.example "), cryptossh.MarshalAuthorizedKey(publicKey(t, key))...)
+}
+
+func publicKey(t *testing.T, pemKey []byte) cryptossh.PublicKey {
+	t.Helper()
+	signer, err := cryptossh.ParsePrivateKey(pemKey)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := authFrom(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "broken"},
-		Data: map[string][]byte{"ssh-privatekey": []byte("not a key")}}); err == nil || !strings.Contains(err.Error(), "secret broken: ssh-privatekey") {
-		t.Fatalf("bad key: %v", err)
-	}
+	return signer.PublicKey()
 }
 
 // TestFetchLocalPath: a repository given as a local path is fetched

@@ -17,15 +17,19 @@ type GitRepo struct {
 	Status          Status `json:"status"`
 }
 
+// key is "namespace/name", the value of AnnOwner.
+func (g *GitRepo) key() string { return g.Namespace + "/" + g.Name }
+
 // Spec uses Fleet's field names.
 type Spec struct {
-	Repo             string   `json:"repo"`
-	Branch           string   `json:"branch,omitempty"`
-	Revision         string   `json:"revision,omitempty"` // tag or commit; wins over branch
-	Paths            []string `json:"paths,omitempty"`
-	PollingInterval  string   `json:"pollingInterval,omitempty"`  // Go duration, default 15s
-	ClientSecretName string   `json:"clientSecretName,omitempty"` // username/password or ssh-privatekey
-	Targets          []Target `json:"targets,omitempty"`
+	Repo               string   `json:"repo"`
+	Branch             string   `json:"branch,omitempty"`
+	Revision           string   `json:"revision,omitempty"` // tag or commit; wins over branch
+	Paths              []string `json:"paths,omitempty"`
+	PollingInterval    string   `json:"pollingInterval,omitempty"`    // Go duration, default 15s
+	ClientSecretName   string   `json:"clientSecretName,omitempty"`   // username/password, or ssh-privatekey and known_hosts
+	ServiceAccountName string   `json:"serviceAccountName,omitempty"` // impersonated to apply and prune (GitRepo's namespace); empty: admin
+	Targets            []Target `json:"targets,omitempty"`
 }
 
 // Target selects clusters by their labels; the first match wins. No

@@ -9,13 +9,14 @@ import (
 	"github.com/shoal-dev/shoal/internal/addons/deploy"
 )
 
-// readiness reports each applied object: workloads are ready when their
-// rollout is complete, other kinds once they exist.
-func (c *Controller) readiness(ctx context.Context, refs []deploy.Ref) []ResourceStatus {
+// readiness reports each applied object, read through a (the GitRepo's
+// identity): workloads are ready when their rollout is complete, other
+// kinds once they exist.
+func readiness(ctx context.Context, a *deploy.Applier, refs []deploy.Ref) []ResourceStatus {
 	out := make([]ResourceStatus, 0, len(refs))
 	for _, r := range refs {
 		rs := ResourceStatus{Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}
-		o, err := c.applier.Get(ctx, r)
+		o, err := a.Get(ctx, r)
 		switch {
 		case err != nil:
 			rs.Message = err.Error()
