@@ -30,11 +30,20 @@ type Deployer struct {
 	report         func(string, ...any)
 	first          chan struct{}
 
-	applier *Applier
+	applier objectStore
 	lastErr map[string]string // per file: the error last reported
 }
 
-var _ lifecycle.Component = (*Deployer)(nil)
+// objectStore is what the deployer needs of an Applier (tests fake it).
+type objectStore interface {
+	Apply(ctx context.Context, o *unstructured.Unstructured, dryRun bool) (Ref, error)
+	DeleteAll(ctx context.Context, refs []Ref)
+}
+
+var (
+	_ lifecycle.Component = (*Deployer)(nil)
+	_ objectStore         = (*Applier)(nil)
+)
 
 // New prepares a deployer of dir, recording into stateFile, with the admin
 // identity.
@@ -98,33 +107,10 @@ func (d *Deployer) sync(ctx context.Context, state State) bool {
 	changed := false
 	seen := map[string]bool{}
 	for _, f := range files {
-		name := filepath.Base(f)
-		seen[name] = true
-		data, err := os.ReadFile(f)
-		if err != nil {
-			d.report("manifest %s: %v", f, err)
-			continue
+		seen[filepath.Base(f)] = true
+		if d.syncFile(ctx, state, f) {
+			changed = true
 		}
-		sum := sha256.Sum256(data)
-		hash := hex.EncodeToString(sum[:])
-		if state[name].Hash == hash {
-			continue
-		}
-		refs, err := d.applyFile(ctx, data)
-		if err != nil {
-			// Retried at every pass (a CRD may need a moment), reported
-			// once per distinct error.
-			if msg := err.Error(); d.lastErr[name] != msg {
-				d.lastErr[name] = msg
-				d.report("manifest %s: %v", f, err)
-			}
-			continue
-		}
-		delete(d.lastErr, name)
-		d.applier.DeleteAll(ctx, removed(state[name].Objects, refs))
-		state[name] = Record{Hash: hash, Objects: refs}
-		changed = true
-		d.report("manifest %s applied (%d objects)", name, len(refs))
 	}
 	for name, rec := range state {
 		if !seen[name] {
@@ -134,7 +120,61 @@ func (d *Deployer) sync(ctx context.Context, state State) bool {
 			d.report("manifest %s removed: its %d objects deleted", name, len(rec.Objects))
 		}
 	}
+	for name := range d.lastErr {
+		if !seen[name] {
+			delete(d.lastErr, name)
+		}
+	}
 	return changed
+}
+
+// syncFile applies one file if it changed, then prunes the objects it no
+// longer holds; it reports whether state changed. A file that fails to read,
+// decode or apply, or that decodes to no object at all (empty or comments
+// only: an editor or cp caught between truncating and writing it), changes
+// nothing: its objects stay. Deleting the file is what deletes them all.
+func (d *Deployer) syncFile(ctx context.Context, state State, path string) bool {
+	name := filepath.Base(path)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		d.reportOnce(name, err)
+		return false
+	}
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	if state[name].Hash == hash {
+		delete(d.lastErr, name) // back to what was applied
+		return false
+	}
+	objs, err := Decode(data)
+	if err == nil && len(objs) == 0 {
+		err = fmt.Errorf("no objects (empty, or not fully written yet): nothing applied, its %d objects kept; delete the file to delete them",
+			len(state[name].Objects))
+	}
+	var refs []Ref
+	if err == nil {
+		refs, err = d.applyObjects(ctx, objs)
+	}
+	if err != nil {
+		// Retried at every pass (a CRD may need a moment, a file may
+		// still be being written), reported once per distinct error.
+		d.reportOnce(name, err)
+		return false
+	}
+	delete(d.lastErr, name)
+	d.applier.DeleteAll(ctx, removed(state[name].Objects, refs))
+	state[name] = Record{Hash: hash, Objects: refs}
+	d.report("manifest %s applied (%d objects)", name, len(refs))
+	return true
+}
+
+// reportOnce reports err for the file name unless it is the error last
+// reported for it.
+func (d *Deployer) reportOnce(name string, err error) {
+	if msg := err.Error(); d.lastErr[name] != msg {
+		d.lastErr[name] = msg
+		d.report("manifest %s: %v", filepath.Join(d.dir, name), err)
+	}
 }
 
 func manifestFiles(dir string) ([]string, error) {
@@ -157,12 +197,8 @@ func manifestFiles(dir string) ([]string, error) {
 	return out, nil
 }
 
-// applyFile applies every object of one file, namespaces and CRDs first.
-func (d *Deployer) applyFile(ctx context.Context, data []byte) ([]Ref, error) {
-	objs, err := Decode(data)
-	if err != nil {
-		return nil, err
-	}
+// applyObjects applies the objects of one file, namespaces and CRDs first.
+func (d *Deployer) applyObjects(ctx context.Context, objs []*unstructured.Unstructured) ([]Ref, error) {
 	SortForApply(objs, func(o *unstructured.Unstructured) *unstructured.Unstructured { return o })
 	refs := make([]Ref, 0, len(objs))
 	for _, o := range objs {
