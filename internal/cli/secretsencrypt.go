@@ -34,6 +34,9 @@ func newSecretsEncryptCommand() *cobra.Command {
 		if err != nil {
 			return nil, err
 		}
+		if err := encryption.SingleServer(ctx, client); err != nil {
+			return nil, err
+		}
 		if err := c.Save(); err != nil {
 			return nil, err
 		}
