@@ -107,7 +107,15 @@ func TestJoinTokenCannotReachOtherNodes(t *testing.T) {
 	h := newHost(t, "shoal-sec1", 89)
 	dir := t.TempDir()
 	t.Cleanup(func() { releaseNode(t, h, dir) })
-	s := startServerIn(t, h.name, dir, 6443, "-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"),
+	// --profile cis: kubelet's sysctls must already be set (kubelet sets
+	// them itself without the profile, so any earlier test did too).
+	for key, v := range map[string]string{"vm/overcommit_memory": "1", "vm/panic_on_oom": "0", "kernel/panic": "10",
+		"kernel/panic_on_oops": "1", "kernel/keys/root_maxkeys": "1000000", "kernel/keys/root_maxbytes": "25000000"} {
+		if err := os.WriteFile("/proc/sys/"+key, []byte(v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := startServerIn(t, h.name, dir, 6443, "-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"), "--profile", "cis",
 		"--node-name", h.name, h.cgroupRootArg(), "--disable", "metrics-server,ingress,local-storage,servicelb,coredns")
 	s.waitLine("node "+h.name+" Ready", 3*time.Minute)
 	bootstrap := strings.TrimSpace(h.shoal(t, "token", "create", "-d", dir, "--description", "attacker"))
@@ -143,6 +151,23 @@ func TestJoinTokenCannotReachOtherNodes(t *testing.T) {
 		ann := s.mustKubectl(33, "", "get", "node", h.name, "-o", "jsonpath={.metadata.annotations}")
 		if strings.Contains(ann, "../../etc/x") {
 			t.Errorf("the server's node carries the attacker's annotation: %s", ann)
+		}
+	})
+	t.Run("the node identity gives no upgrade orders", func(t *testing.T) {
+		// Orders live in a Plan's status, which only the controller writes;
+		// nodes may read Plans to find theirs.
+		s.mustKubectl(33, fmt.Sprintf(planTemplate, "nobody", "v9", "shoal-v9", strings.Repeat("ab", 32), "", "none: none"), "apply", "-f", "-")
+		if out, err := a.kubectl("kubelet-client", "", "get", "plans"); err != nil {
+			t.Errorf("reading Plans as mallory: %v %s", err, out)
+		}
+		order := `{"status":{"nodes":{"mallory":{"phase":"Cordoned","order":{"version":"v9","file":"shoal-v9","sha256":"` + strings.Repeat("ab", 32) + `"}}}}}`
+		out, err := a.kubectl("kubelet-client", "", "patch", "plan", "nobody", "--subresource=status", "--type=merge", "-p", order)
+		if err == nil || !strings.Contains(strings.ToLower(out), "forbidden") {
+			t.Errorf("writing a Plan's status as mallory: %v %s; want forbidden", err, out)
+		}
+		out, err = a.kubectl("kubelet-client", fmt.Sprintf(planTemplate, "mine", "v9", "shoal-v9", strings.Repeat("ab", 32), "", ""), "create", "-f", "-")
+		if err == nil || !strings.Contains(strings.ToLower(out), "forbidden") {
+			t.Errorf("creating a Plan as mallory: %v %s; want forbidden", err, out)
 		}
 	})
 	t.Run("the node identity reads no Secrets", func(t *testing.T) {
@@ -192,6 +217,27 @@ func TestJoinTokenCannotReachOtherNodes(t *testing.T) {
 			t.Errorf("the agent token does not join a node: %d %s", code, body)
 		}
 	})
+	t.Run("a rotated server token opens nothing", func(t *testing.T) {
+		b, err := os.ReadFile(filepath.Join(dir, "server", "token"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := newAttacker(t, a.url, strings.TrimSpace(string(b)))
+		if code, body := old.do(http.MethodGet, "/v1-shoal/bootstrap", nil); code != http.StatusOK {
+			t.Fatalf("GET /v1-shoal/bootstrap with the server token: %d %.100s", code, body)
+		}
+		next := strings.TrimSpace(h.shoal(t, "token", "rotate", "-d", dir))
+		code, body := old.do(http.MethodGet, "/v1-shoal/bootstrap", nil)
+		if code != http.StatusUnauthorized || strings.Contains(string(body), old.cred) {
+			t.Errorf("the old server token after rotate: %d %.100s; want 401 naming nothing", code, body)
+		}
+		if code, body := newAttacker(t, a.url, next).do(http.MethodGet, "/v1-shoal/bootstrap", nil); code != http.StatusOK {
+			t.Errorf("the new server token: %d %.100s", code, body)
+		}
+		if out, err := h.exec(shoalBin(t), "token", "rotate", "-d", dir, "--new-token", "short"); err == nil || !strings.Contains(out, "at least 16 characters") {
+			t.Errorf("a 5-character --new-token: %v %s; want refused", err, out)
+		}
+	})
 	checkHardenedDefaults(t, s, a.url, dir)
 }
 
@@ -215,6 +261,15 @@ func checkHardenedDefaults(t *testing.T, s *server, url, dir string) {
 				conn.Close()
 				t.Errorf("handshake with max version %x suites %v accepted", c.MaxVersion, c.CipherSuites)
 			}
+		}
+	})
+	t.Run("--profile cis encrypts Secrets and protects kernel defaults", func(t *testing.T) {
+		if out := secretsEncrypt(t, s.netns, dir, "status"); !strings.Contains(out, "Encryption Status: Enabled") {
+			t.Errorf("secrets-encrypt status:\n%s", out)
+		}
+		node := strings.TrimSpace(s.mustKubectl(33, "", "get", "nodes", "-o", "jsonpath={.items[0].metadata.name}"))
+		if out := s.mustKubectl(33, "", "get", "--raw", "/api/v1/nodes/"+node+"/proxy/configz"); !strings.Contains(out, `"protectKernelDefaults":true`) {
+			t.Errorf("kubelet's configz without protectKernelDefaults:\n%s", out)
 		}
 	})
 	t.Run("changes audited", func(t *testing.T) {
