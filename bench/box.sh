@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# The small box: `shoal server` with its node and every addon, run inside a
+# cgroup of MEM memory and CPUS CPUs (v1 memory+cpu hierarchies, or
+# cgroup v2 when its memory controller is on), kubelet's cgroup root inside
+# the box so that pods count too; in a network namespace of its own.
+#   - seconds to node Ready and to every addon rolled out
+#   - the idle tree (shoal, containerd, shims, pods): PSS and anonymous
+#   - 5 -> 25 echo pods: seconds until 25 are available, kube-apiserver
+#     latency p99 during it (bench/apiprobe), the box's peak anonymous
+#     memory, major page faults, OOM kills
+#   - 60 pods asked for: p99 during 120 s, how many run, how many are
+#     Pending or were evicted / OOM-killed (with kubectl's reasons), and
+#     whether shoal survived
+# Usage: bench/box.sh [MEM] [CPUS]    (root; defaults 512M 1; `make build images` first)
+#   SHOAL_ARGS="--kubelet-arg=…" bench/box.sh 512M 1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MEM=${1:-512M}
+CPUS=${2:-1}
+NS=shoal-box
+. bench/lib.sh
+BOX=shoal-box
+
+# box_procs: every process left in the box (shims outlive shoal).
+box_procs() { find /sys/fs/cgroup/memory/$BOX /sys/fs/cgroup/cpu/$BOX /sys/fs/cgroup/$BOX -name cgroup.procs -exec cat {} + 2>/dev/null || true; }
+box_up() {
+  if [[ -n "$(box_procs)" ]]; then echo "the box $BOX still holds processes from an earlier run: $(box_procs | xargs)"; exit 1; fi
+  if [[ -d /sys/fs/cgroup/memory ]]; then
+    CG=v1
+    MEMCG=/sys/fs/cgroup/memory/$BOX CPUCG=/sys/fs/cgroup/cpu/$BOX
+    mkdir -p "$MEMCG" "$CPUCG"
+    echo "$MEM" >"$MEMCG/memory.limit_in_bytes"
+    period=$(cat "$CPUCG/cpu.cfs_period_us")
+    echo $(awk -v c="$CPUS" -v p="$period" 'BEGIN{printf "%d", c*p}') >"$CPUCG/cpu.cfs_quota_us"
+  else
+    CG=v2
+    MEMCG=/sys/fs/cgroup/$BOX CPUCG=$MEMCG
+    mkdir -p "$MEMCG"
+    echo "$MEM" >"$MEMCG/memory.max"
+    echo "$(awk -v c="$CPUS" 'BEGIN{printf "%d", c*100000}') 100000" >"$MEMCG/cpu.max"
+  fi
+}
+box_down() {
+  for _ in 1 2 3 4 5; do
+    [[ -z "$(box_procs)" ]] && break
+    box_procs | xargs -r kill -9 2>/dev/null; sleep 1
+  done
+  for d in "${MEMCG:-}" "${CPUCG:-}"; do
+    [[ -n "$d" && -d "$d" ]] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+}
+# anon_bytes / major_faults / oom_kills of the whole box.
+anon_bytes() {
+  if [[ $CG == v1 ]]; then awk '$1=="total_rss"{print $2}' "$MEMCG/memory.stat"; else awk '$1=="anon"{print $2}' "$MEMCG/memory.stat"; fi
+}
+major_faults() {
+  if [[ $CG == v1 ]]; then awk '$1=="total_pgmajfault"{print $2}' "$MEMCG/memory.stat"; else awk '$1=="pgmajfault"{print $2}' "$MEMCG/memory.stat"; fi
+}
+oom_kills() {
+  if [[ $CG == v1 ]]; then awk '$1=="oom_kill"{print $2}' "$MEMCG/memory.oom_control"; else awk '$1=="oom_kill"{print $2}' "$MEMCG/memory.events"; fi
+}
+# peak_anon_start / peak_anon_stop: the largest anon_bytes seen meanwhile.
+peak_anon_start() {
+  peakf=$(mktemp)
+  (m=0; while :; do a=$(anon_bytes); ((a > m)) && m=$a && echo "$m" >"$peakf"; sleep 0.5; done) &
+  sampler=$!
+}
+peak_anon_stop() { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; echo $(($(cat "$peakf") / 1048576)); rm -f "$peakf"; }
+probe_start() { probeout=$(mktemp); "$PROBE" -kubeconfig "$dir/kc.yaml" >"$probeout" 2>&1 & probe=$!; }
+probe_stop() { kill -INT "$probe"; wait "$probe" || true; }
+sum_anon() { local t=0 p; for p in $1; do t=$((t + $(field "$p" RssAnon))); done; echo $((t / 1024)); }
+available() { k get deploy e -o jsonpath='{.status.availableReplicas}' 2>/dev/null || true; }
+
+cleanup() { [[ -n "${sampler:-}" ]] && kill "$sampler" 2>/dev/null; [[ -n "${probe:-}" ]] && kill "$probe" 2>/dev/null; stop_shoal; netns_down; box_down; }
+trap cleanup EXIT
+PROBE=$(mktemp -d)/apiprobe
+go build -o "$PROBE" ./bench/apiprobe
+netns_up
+box_up
+dir=$(mktemp -d /tmp/shoal-bench.XXXXXX)
+mkdir -p "$dir/agent/images" && cp dist/images/*.tar "$dir/agent/images/"
+start=$(date +%s.%N)
+# The launching shell joins the box, then becomes shoal.
+bash -c "echo \$\$ >$MEMCG/cgroup.procs; [[ $CG == v1 ]] && echo \$\$ >$CPUCG/cgroup.procs; exec nsenter --net=/var/run/netns/$NS $BIN server \
+  -d $dir -o $dir/kc.yaml --node-name $NS --kubelet-arg=cgroup-root=/$BOX/pods ${SHOAL_ARGS:-}" >"$dir/out.log" 2>"$dir/err.log" &
+pid=$!
+until grep -q "node $NS Ready" "$dir/out.log"; do
+  kill -0 "$pid" 2>/dev/null || { echo "shoal exited:"; tail -5 "$dir/err.log"; exit 1; }
+  sleep 0.05
+done
+ready=$(date +%s.%N)
+for d in coredns metrics-server traefik; do k -n kube-system rollout status deploy/$d --timeout=300s >/dev/null; done
+addons=$(date +%s.%N)
+sleep 30
+idle=$(tree)
+
+M="bench/box.sh $MEM $CPUS ($CG): shoal server + node + every addon in a cgroup of $MEM and $CPUS CPU, pods inside"
+figure "box $MEM/$CPUS: start -> node Ready" "$(awk "BEGIN{printf \"%.1f\", $ready - $start}")" s "$M"
+figure "box $MEM/$CPUS: start -> every addon rolled out" "$(awk "BEGIN{printf \"%.1f\", $addons - $start}")" s "$M; coredns, metrics-server, traefik"
+figure "box $MEM/$CPUS: idle tree PSS" "$(sum_pss "$idle")" MB "$M; 30 s after the addons; shoal+containerd+shims+pods"
+figure "box $MEM/$CPUS: idle tree anonymous" "$(sum_anon "$idle")" MB "same processes, RssAnon summed"
+figure "box $MEM/$CPUS: idle shoal process PSS" "$(sum_pss "$pid")" MB "the shoal process alone"
+
+k create deployment e --image=localhost/shoal-echo:v1 --replicas=5 >/dev/null
+k rollout status deploy/e --timeout=300s >/dev/null
+faults0=$(major_faults) ooms0=$(oom_kills)
+peak_anon_start
+probe_start
+t0=$(date +%s.%N)
+for _ in $(seq 12); do k scale deployment e --replicas=25 >/dev/null 2>&1 && break; sleep 5; done
+deadline=$(($(date +%s) + 300))
+until [[ "$(available)" == 25 ]] || (($(date +%s) > deadline)); do sleep 0.2; done
+t1=$(date +%s.%N)
+probe_stop
+peak=$(peak_anon_stop)
+S="$M; kubectl scale 5 -> 25 of localhost/shoal-echo:v1"
+if [[ "$(available)" == 25 ]]; then
+  figure "box $MEM/$CPUS: 5 -> 25 echo pods available" "$(awk "BEGIN{printf \"%.1f\", $t1 - $t0}")" s "$S"
+else
+  figure "box $MEM/$CPUS: 5 -> 25 echo pods available" ">300 ($(available) of 25)" s "$S"
+fi
+figure "box $MEM/$CPUS: API p99 during 5 -> 25" "$(value_of "latency p99" <"$probeout")" s "bench/apiprobe: GET namespace every 200 ms, $(value_of requests <"$probeout") requests, $(value_of failed <"$probeout") failed"
+figure "box $MEM/$CPUS: peak anonymous during 5 -> 25" "$peak" MB "$S; the box's memory.stat anon, sampled every 0.5 s"
+figure "box $MEM/$CPUS: major faults during 5 -> 25" "$(($(major_faults) - faults0))" faults "$S; thrashing shows here"
+figure "box $MEM/$CPUS: OOM kills during 5 -> 25" "$(($(oom_kills) - ooms0))" kills "$S"
+
+# More than fits: 60 asked for.
+ooms0=$(oom_kills)
+probe_start
+# A box that thrashes may time the request out: retried for a minute.
+for _ in $(seq 12); do k scale deployment e --replicas=60 >/dev/null 2>&1 && break; sleep 5; done
+sleep 120
+probe_stop
+pods=$(k get pods -l app=e --request-timeout=60s -o jsonpath='{range .items[*]}{.status.phase} {.status.reason} {.status.containerStatuses[0].lastState.terminated.reason}{"\n"}{end}')
+O="$M; kubectl scale 25 -> 60, 120 s later"
+figure "box $MEM/$CPUS: 60 asked: Running" "$(grep -c '^Running' <<<"$pods" || true)" pods "$O"
+figure "box $MEM/$CPUS: 60 asked: Pending" "$(grep -c '^Pending' <<<"$pods" || true)" pods "$O"
+figure "box $MEM/$CPUS: 60 asked: evicted or OOM-killed" "$(grep -c 'Evicted\|OOMKilled' <<<"$pods" || true)" pods "$O; status.reason Evicted or last state OOMKilled"
+figure "box $MEM/$CPUS: API p99 with 60 asked" "$(value_of "latency p99" <"$probeout")" s "bench/apiprobe over those 120 s, $(value_of failed <"$probeout") failed"
+figure "box $MEM/$CPUS: OOM kills with 60 asked" "$(($(oom_kills) - ooms0))" kills "$O"
+if kill -0 "$pid" 2>/dev/null; then alive=yes; else alive=no; fi
+figure "box $MEM/$CPUS: shoal alive after 60 asked" "$alive" "" "$O"
+k describe pods -l app=e 2>/dev/null | grep -E "^\s+(Reason|Message):|Warning" | sort | uniq -c | sort -rn | head -5 || true
