@@ -8,6 +8,7 @@ import (
 
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/shoal-dev/shoal/internal/box"
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/flock"
@@ -56,7 +57,8 @@ func local(cfg *config.AgentCommand, start time.Time, report func(string, ...any
 	if err != nil {
 		return nil, fmt.Errorf("node certificates: %w", err)
 	}
-	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: nc}, report)
+	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: nc,
+		Budget: cfg.Budget(), Fit: cfg.Box.Kubelet(box.Agent)}, report)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/shoal-dev/shoal/internal/box"
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/join"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
@@ -60,7 +61,8 @@ func joined(ctx context.Context, cfg *config.AgentCommand, report func(string, .
 	lb := loadbalancer.New(LoadBalancerAddr, servers, storeServers(cfg.AgentPaths.Etc))
 	cluster := res.Config.Cluster
 	cluster.ServerURL = "https://" + LoadBalancerAddr
-	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: res.Certs}, report)
+	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: res.Certs,
+		Budget: cfg.Budget(), Fit: cfg.Box.Kubelet(box.Agent)}, report)
 	if err != nil {
 		return nil, nil, err
 	}

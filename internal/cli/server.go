@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	logsapi "k8s.io/component-base/logs/api/v1"
 
+	"github.com/shoal-dev/shoal/internal/box"
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/configfile"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
@@ -26,7 +29,7 @@ func newServerCommand() *cobra.Command {
 		Short: "Run the control plane and, unless --disable-agent, a local node",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runConfigured(cmd, cfg.ConfigFile, cfg.Complete, func(ctx context.Context) error {
+			return runConfigured(cmd, cfg.ConfigFile, cfg.Complete, func() (box.Box, box.Budget) { return cfg.Box, cfg.Budget() }, func(ctx context.Context) error {
 				return server.Run(ctx, cfg, cmd.OutOrStdout())
 			})
 		},
@@ -37,9 +40,9 @@ func newServerCommand() *cobra.Command {
 
 // runConfigured applies the config file under the flags, completes the
 // config (nothing touches the disk before both succeed), prepares the
-// process for in-process components and runs run until SIGINT or SIGTERM;
-// a second signal kills the process outright.
-func runConfigured(cmd *cobra.Command, configFile string, complete func() error, run func(context.Context) error) error {
+// process for in-process components and its box, and runs run until
+// SIGINT or SIGTERM; a second signal kills the process outright.
+func runConfigured(cmd *cobra.Command, configFile string, complete func() error, budget func() (box.Box, box.Budget), run func(context.Context) error) error {
 	explicit := cmd.Flags().Changed("config")
 	for _, w := range configfile.ExposedSecrets(cmd.Flags()) {
 		fmt.Fprintln(cmd.ErrOrStderr(), "shoal: warning:", w)
@@ -54,6 +57,7 @@ func runConfigured(cmd *cobra.Command, configFile string, complete func() error,
 		return err
 	}
 	prepareInProcessComponents()
+	fitBox(cmd.OutOrStdout(), budget)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go func() {
@@ -69,6 +73,22 @@ func runConfigured(cmd *cobra.Command, configFile string, complete func() error,
 		return upgrade.Reexec()
 	}
 	return err
+}
+
+// fitBox gives this process the Go soft memory limit of its budget in a
+// small box (unless GOMEMLIMIT is set): the collector then works harder as
+// the box fills, instead of letting the heap grow to twice what is live.
+func fitBox(out io.Writer, budget func() (box.Box, box.Budget)) {
+	b, share := budget()
+	if share.Shoal == 0 {
+		return
+	}
+	if os.Getenv("GOMEMLIMIT") != "" {
+		fmt.Fprintf(out, "shoal: small box (%s): GOMEMLIMIT=%s from the environment\n", b, os.Getenv("GOMEMLIMIT"))
+		return
+	}
+	debug.SetMemoryLimit(share.Shoal)
+	fmt.Fprintf(out, "shoal: small box (%s): Go soft memory limit %d MiB\n", b, share.Shoal>>20)
 }
 
 // prepareInProcessComponents sets the process-wide knobs that let several

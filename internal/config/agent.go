@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/shoal-dev/shoal/internal/box"
 )
 
 // Agent is the configuration of the node stack, shared by `shoal agent`
@@ -29,6 +31,7 @@ type Agent struct {
 
 	// Derived by Complete.
 	AgentPaths AgentPaths
+	Box        box.Box // the memory and CPUs this machine (or its cgroup) gives shoal
 }
 
 // AgentPaths is where the node keeps its files, under <data-dir>/agent.
@@ -117,6 +120,19 @@ func (a *Agent) Complete(dataDir string) error {
 		}
 	}
 	a.AgentPaths = NewAgentPaths(dataDir)
+	return a.detectBox()
+}
+
+// detectBox reads the box once (the server does it before its agent).
+func (a *Agent) detectBox() error {
+	if a.Box.Memory != 0 {
+		return nil
+	}
+	b, err := box.Detect("/")
+	if err != nil {
+		return fmt.Errorf("the machine's memory: %w", err)
+	}
+	a.Box = b
 	return nil
 }
 

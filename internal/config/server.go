@@ -191,6 +191,9 @@ func (s *Server) Complete() error {
 	if s.Profile == ProfileCIS {
 		s.SecretsEncryption = true
 	}
+	if err := s.detectBox(); err != nil {
+		return err
+	}
 	if s.DisableAgent {
 		if s.Profile != "" && s.Profile != ProfileCIS {
 			return fmt.Errorf("--profile %q: want cis (or none)", s.Profile)

@@ -38,6 +38,7 @@ type Settings struct {
 	Paths
 	RuncBinary    string // absolute path; empty means "runc" on PATH
 	SystemdCgroup bool   // false on cgroupfs hosts (this one)
+	MemoryLimit   int64  // containerd's Go soft memory limit in bytes (0: none; GOMEMLIMIT wins)
 }
 
 var configTemplate = template.Must(template.New("config").Parse(`# Written by shoal at every start: changes made here are overwritten.

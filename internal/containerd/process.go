@@ -106,6 +106,9 @@ func (p *Process) runOnce(ctx context.Context) error {
 	// containerd finds containerd-shim-runc-v2 on its PATH: shoal's bin
 	// dir (which also holds runc and the CNI plugins) comes first.
 	cmd.Env = append(os.Environ(), "PATH="+p.settings.CNIBin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if p.settings.MemoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMEMLIMIT=%d", p.settings.MemoryLimit))
+	}
 	// containerd dies with shoal; the shims it started (and so the pods)
 	// live on and are adopted again by the next containerd.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"github.com/shoal-dev/shoal/internal/box"
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/config"
 )
@@ -10,4 +11,8 @@ type Config struct {
 	config.Agent
 	config.Cluster
 	Certs *certs.Node
+	// Budget and Fit come from the box (zero in a large one): containerd's
+	// soft memory limit, and the kubelet's reservations for this role.
+	Budget box.Budget
+	Fit    box.KubeletSettings
 }

@@ -21,6 +21,7 @@ import (
 	kubeletconfig "k8s.io/kubernetes/pkg/kubelet/apis/config"
 	kubeletvalidation "k8s.io/kubernetes/pkg/kubelet/apis/config/validation"
 
+	"github.com/shoal-dev/shoal/internal/box"
 	"github.com/shoal-dev/shoal/internal/controlplane"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/tlsprofile"
@@ -105,6 +106,25 @@ func (k *Kubelet) configure(kc *kubeletconfig.KubeletConfiguration) {
 	// again within seconds. Each check is a cached GET; a POST only when
 	// the status changed (the lease carries the heartbeat).
 	kc.NodeStatusUpdateFrequency = metav1.Duration{Duration: 5 * time.Second}
+	fit(kc, c.Fit)
+}
+
+// fit applies what the box allows pods: the memory they may not take
+// (so the kubepods cgroup is limited below the box, and the eviction
+// manager evicts pods near that limit), the hard eviction threshold and
+// the most pods; --kubelet-arg still wins.
+func fit(kc *kubeletconfig.KubeletConfiguration, f box.KubeletSettings) {
+	if len(f.SystemReserved) == 0 {
+		return
+	}
+	kc.SystemReserved = f.SystemReserved
+	if kc.EvictionHard == nil {
+		kc.EvictionHard = map[string]string{}
+	}
+	for k, v := range f.EvictionHard {
+		kc.EvictionHard[k] = v
+	}
+	kc.MaxPods = f.MaxPods
 }
 
 // Start parses the argv the way the kubelet command does and runs it on

@@ -289,7 +289,8 @@ func localNode(cfg *config.Server, c *certs.Server, report func(string, ...any))
 	if issued > 0 {
 		report("node certificates for %s issued in %s", cfg.NodeName, cfg.AgentPaths.TLS)
 	}
-	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cfg.Cluster(), Certs: nc}, report)
+	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cfg.Cluster(), Certs: nc,
+		Budget: cfg.Budget(), Fit: cfg.Box.Kubelet(cfg.Role())}, report)
 	if err != nil {
 		return nil, err
 	}
