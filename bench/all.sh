@@ -13,6 +13,7 @@ bench/node.sh "$IDLE"
 bench/agent.sh "$IDLE"
 bench/server-idle.sh "$IDLE"
 bench/datastores.sh
+bench/box.sh 512M 1
 . bench/lib.sh
 if [[ -e dist/release/shoal ]]; then
   figure "shoal release binary (make release)" "$(awk -v s="$(stat -c %s dist/release/shoal)" 'BEGIN{printf "%.1f", s/1048576}')" MiB \

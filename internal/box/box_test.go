@@ -64,9 +64,13 @@ func TestDetectCgroupV2(t *testing.T) {
 func TestKubeletSettingsReserveShoalsBudget(t *testing.T) {
 	small := Box{Memory: 512 << 20, HostMemory: 24 << 30, CPUs: 1}
 	k := small.Kubelet(ServerWithNode)
-	reserved := (24<<30 - 512<<20 + small.BudgetFor(ServerWithNode).Reserved) >> 20
-	if k.SystemReserved["memory"] != strconv.FormatInt(reserved, 10)+"Mi" || k.MaxPods < 8 || k.EvictionHard["memory.available"] == "" {
-		t.Fatalf("512 MiB box: %+v (want system-reserved %dMi)", k, reserved)
+	budget := small.BudgetFor(ServerWithNode)
+	pods := small.Memory - budget.Reserved - int64(k.MaxPods)*ShimPerPod
+	if want := strconv.FormatInt((small.HostMemory-pods)>>20, 10) + "Mi"; k.SystemReserved["memory"] != want {
+		t.Errorf("system-reserved %s, want %s (the pods' cgroup gets %d MiB)", k.SystemReserved["memory"], want, pods>>20)
+	}
+	if k.MaxPods < 8 || k.MaxPods > 20 || k.EvictionHard["memory.available"] != "16Mi" {
+		t.Errorf("512 MiB box: %+v", k)
 	}
 	if k := (Box{Memory: 16 << 30, HostMemory: 16 << 30}).Kubelet(ServerWithNode); k.SystemReserved != nil || k.MaxPods != 0 {
 		t.Fatalf("16 GiB box: %+v", k)

@@ -21,8 +21,8 @@ const (
 
 // Budget is what shoal's own processes need in a small box, measured
 // (docs/adr/0012-memory-ledger.md): the shoal process (its Go soft memory
-// limit), containerd's (its soft limit), and the memory kubelet keeps
-// from pods for both and the pods' containerd shims.
+// limit), containerd's (its soft limit), and what the pods may not use:
+// both, and the binary's working set.
 type Budget struct {
 	Shoal, Containerd, Reserved int64
 }
@@ -37,9 +37,11 @@ func (b Box) BudgetFor(r Role) Budget {
 	case ServerOnly:
 		return Budget{Shoal: b.share(0.6, 160*mi)}
 	case Agent:
-		return Budget{Shoal: b.share(0.15, 48*mi), Containerd: 40 * mi, Reserved: 160 * mi}
+		shoal := b.share(0.15, 48*mi)
+		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet/2}
 	default:
-		return Budget{Shoal: b.share(0.4, 160*mi), Containerd: 40 * mi, Reserved: 320 * mi}
+		shoal := b.share(0.4, 160*mi)
+		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet}
 	}
 }
 
@@ -59,21 +61,37 @@ type KubeletSettings struct {
 	MaxPods        int32
 }
 
-// PerPod is what one more pod costs the box beyond its containers' own
-// memory (pause, shim, kubelet and containerd bookkeeping), measured.
-const PerPod = 6 << 20
+// Measured with bench/box.sh 512M 1 (docs/adr/0012-memory-ledger.md).
+const (
+	// WorkingSet is the page cache the shoal binary needs resident
+	// (shoal and containerd both run from it): with less, the box
+	// thrashes — major faults, apiserver timeouts — long before any OOM.
+	// Measured: 67 MB active file pages outside the pods' cgroup.
+	WorkingSet = 80 << 20
+	// PerPod is one pod's cost: its containerd shim (≈ 3.5 MB, outside
+	// the pods' cgroup), pause, bookkeeping, and a small container.
+	PerPod = 10 << 20
+	// ShimPerPod is the part of PerPod outside the pods' cgroup.
+	ShimPerPod = 4 << 20
+)
 
-// Kubelet derives the kubelet settings for role in box b.
+// Kubelet derives the kubelet settings for role in box b: as many pods
+// as the memory left after shoal's budget and the working set holds at
+// PerPod, and the pods' cgroup limited to that memory less shims.
 func (b Box) Kubelet(r Role) KubeletSettings {
 	budget := b.BudgetFor(r)
 	if budget.Reserved == 0 {
 		return KubeletSettings{}
 	}
-	outside := b.HostMemory - b.Memory // memory the box cannot use at all
-	forPods := b.Memory - budget.Reserved
+	left := b.Memory - budget.Reserved
+	maxPods := max(4, left/PerPod)
+	// The kubepods cgroup's limit (capacity, MemTotal, less
+	// system-reserved): what is left, less the shims (outside it) of a
+	// full node. Half the shims measured: the box thrashed again (p99 10 s).
+	pods := left - maxPods*ShimPerPod
 	return KubeletSettings{
-		SystemReserved: map[string]string{"memory": fmt.Sprintf("%dMi", (outside+budget.Reserved)>>20)},
-		EvictionHard:   map[string]string{"memory.available": fmt.Sprintf("%dMi", max(16, b.Memory/20>>20))},
-		MaxPods:        int32(max(8, forPods/PerPod)),
+		SystemReserved: map[string]string{"memory": fmt.Sprintf("%dMi", (b.HostMemory-pods)>>20)},
+		EvictionHard:   map[string]string{"memory.available": fmt.Sprintf("%dMi", max(16, b.Memory/32>>20))},
+		MaxPods:        int32(maxPods),
 	}
 }

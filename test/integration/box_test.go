@@ -1,0 +1,80 @@
+package integration
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shoal-dev/shoal/internal/box"
+)
+
+// TestSmallBoxSizesItself: shoal started inside a 1 GiB memory cgroup
+// reads its box and sizes itself to it — the Go soft memory limit of its
+// process and of containerd, and the kubelet's settings: the pods'
+// cgroup (kubepods) limited below the box, so that pods cannot take what
+// the control plane needs, and at most the pods the box holds.
+func TestSmallBoxSizesItself(t *testing.T) {
+	if _, err := os.Stat("/sys/fs/cgroup/memory/memory.limit_in_bytes"); err != nil {
+		t.Skip("needs the cgroup v1 memory hierarchy (bench/box.sh covers cgroup v2)")
+	}
+	h := newHost(t, "shoal-box1", 98)
+	dir := t.TempDir()
+	t.Cleanup(func() { releaseNode(t, h, dir) })
+	memcg := "/sys/fs/cgroup/memory/" + h.name
+	if err := os.MkdirAll(memcg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(memcg, "memory.limit_in_bytes"), []byte("1G"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := newShoalCmd(t, shoalBin(t), h.name, "server", dir, 6443, "-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"),
+		"--node-name", h.name, h.cgroupRootArg(), "--disable", "metrics-server,ingress,local-storage,servicelb,coredns")
+	// The shell joins the box before shoal starts, so shoal reads it.
+	s.cmd = exec.Command("sh", append([]string{"-c", `echo $$ >"$0/cgroup.procs" && exec "$@"`, memcg}, s.cmd.Args...)...)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.errOut
+	s.start()
+	s.waitLine("node "+h.name+" Ready", 3*time.Minute)
+
+	host, err := box.Detect("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := box.Box{Memory: 1 << 30, HostMemory: host.HostMemory}
+	want := b.Kubelet(box.ServerWithNode)
+	if line := "Go soft memory limit " + strconv.FormatInt(b.BudgetFor(box.ServerWithNode).Shoal>>20, 10) + " MiB"; !strings.Contains(s.out.String(), line) {
+		t.Errorf("no %q in shoal's output", line)
+	}
+	pods := s.mustKubectl(33, "", "get", "node", h.name, "-o", "jsonpath={.status.capacity.pods}")
+	if pods != strconv.Itoa(int(want.MaxPods)) {
+		t.Errorf("node capacity %s pods, want %d (what a 1 GiB box holds)", pods, want.MaxPods)
+	}
+	reserved, err := parseMi(want.SystemReserved["memory"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit, err := os.ReadFile(filepath.Join(memcg, "kubepods", "memory.limit_in_bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := strconv.ParseInt(strings.TrimSpace(string(limit)), 10, 64)
+	if wantLimit := host.HostMemory - reserved; got > wantLimit || got < wantLimit-(1<<20) || got >= 1<<30 {
+		t.Errorf("kubepods memory limit %d MiB, want %d MiB (below the box's 1024)", got>>20, wantLimit>>20)
+	}
+	ctrd, err := exec.Command("pgrep", "-f", "containerd --config "+dir).Output()
+	if err != nil {
+		t.Fatalf("containerd: %v", err)
+	}
+	env, _ := os.ReadFile("/proc/" + strings.Fields(string(ctrd))[0] + "/environ")
+	if !strings.Contains(string(env), "GOMEMLIMIT=") {
+		t.Error("containerd runs without a Go soft memory limit")
+	}
+}
+
+func parseMi(v string) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimSuffix(v, "Mi"), 10, 64)
+	return n << 20, err
+}
