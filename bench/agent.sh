@@ -7,6 +7,7 @@
 #   - VmRSS/VmHWM of the agent process and VmRSS/PSS of its whole tree
 #     (shoal agent + containerd; no pods), idle
 # Usage: bench/agent.sh [IDLE_SECONDS]   (needs root; run `make build` first)
+#   BOX_MEM=512M bench/agent.sh   # the agent (and its pods) in a 512 MB memory cgroup
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IDLE=${1:-30}
@@ -48,11 +49,17 @@ until grep -q "shoal: server ready in" "$sdir/out.log"; do kill -0 $spid || { ta
 
 # run_agent VAR: starts the agent, waits for Ready, sets VAR to the seconds.
 run_agent() {
-  local t0=$(date +%s.%N) log="$adir/out-$1.log"
-  nsenter --net=/var/run/netns/sb-agent "$BIN" agent -d "$adir" --server https://10.92.0.2:6443 --token "$(cat "$sdir/server/token")" \
-    --node-name sb-agent --kubelet-arg=cgroup-root=/sb-agent >"$log" 2>&1 &
+  local t0=$(date +%s.%N) log="$adir/out-$1.log" join=""
+  if [[ -n "${BOX_MEM:-}" ]]; then
+    # The agent in a box of BOX_MEM (cgroup v1 memory), its pods inside.
+    mkdir -p /sys/fs/cgroup/memory/sb-agent && echo "$BOX_MEM" >/sys/fs/cgroup/memory/sb-agent/memory.limit_in_bytes
+    join="echo \$\$ >/sys/fs/cgroup/memory/sb-agent/cgroup.procs;"
+  fi
+  bash -c "$join exec nsenter --net=/var/run/netns/sb-agent $BIN agent -d $adir --server https://10.92.0.2:6443 \
+    --token-file $sdir/server/agent-token --node-name sb-agent --kubelet-arg=cgroup-root=/sb-agent" >"$log" 2>&1 &
   apid=$!
   until grep -qs "node sb-agent Ready" "$log"; do kill -0 $apid || { tail "$log"; exit 1; }; sleep 0.05; done
+  grep -h "small box" "$log" || true
   printf -v "$1" '%s' "$(awk "BEGIN{print $(date +%s.%N) - $t0}")"
 }
 run_agent cold
@@ -60,12 +67,14 @@ kill $apid && wait $apid || true
 run_agent warm
 sleep "$IDLE"
 ctrd=$(pgrep -f "containerd --config $adir/agent/etc/containerd/config.toml" | head -1)
-rss=0 pss=0
+rss=0 pss=0 anon=0
 for p in $apid $ctrd; do
+  anon=$((anon + $(field $p RssAnon)))
   rss=$((rss + $(field $p VmRSS))); pss=$((pss + $(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup)))
 done
-M="bench/agent.sh: shoal agent in its own network namespace joined to a server in another"
+M="bench/agent.sh: shoal agent in its own network namespace joined to a server in another${BOX_MEM:+, in a $BOX_MEM memory cgroup}"
 figure "agent start -> node Ready, cold" "$(printf %.1f "$cold")" s "$M; fresh agent data dir"
 figure "agent start -> node Ready, warm restart" "$(printf %.1f "$warm")" s "$M; restart on the same data dir"
 figure "agent tree idle: VmRSS" $((rss / 1024)) MB "$M; shoal agent + containerd, no pods, ${IDLE}s idle"
 figure "agent tree idle: PSS" $((pss / 1024)) MB "same processes, shared pages counted once"
+figure "agent tree idle: anonymous" $((anon / 1024)) MB "same processes, RssAnon"
