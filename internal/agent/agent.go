@@ -58,7 +58,7 @@ func local(cfg *config.AgentCommand, start time.Time, report func(string, ...any
 		return nil, fmt.Errorf("node certificates: %w", err)
 	}
 	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: nc,
-		Budget: cfg.Budget(), Fit: cfg.Box.Kubelet(box.Agent)}, report)
+		Role: box.Agent}, report)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func joined(ctx context.Context, cfg *config.AgentCommand, report func(string, .
 	cluster := res.Config.Cluster
 	cluster.ServerURL = "https://" + LoadBalancerAddr
 	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: res.Certs,
-		Budget: cfg.Budget(), Fit: cfg.Box.Kubelet(box.Agent)}, report)
+		Role: box.Agent}, report)
 	if err != nil {
 		return nil, nil, err
 	}

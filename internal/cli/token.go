@@ -160,8 +160,7 @@ func tokenRotate(env *tokenEnv) *cobra.Command {
 func (e *tokenEnv) datastore() datastore.Client {
 	if datastore.HasData(e.paths.EtcdDir) {
 		c := certs.Layout(e.paths)
-		return datastore.Client{Endpoints: []string{fmt.Sprintf("https://127.0.0.1:%d", datastore.EtcdClientPort)},
-			CAFile: c.EtcdServerCA.Cert, CertFile: c.EtcdClient.Cert, KeyFile: c.EtcdClient.Key}
+		return datastore.LoopbackEtcd(datastore.EtcdTLS{ServerCA: c.EtcdServerCA.Cert, ClientCert: c.EtcdClient.Cert, ClientKey: c.EtcdClient.Key})
 	}
-	return datastore.Client{Endpoints: []string{"unix://" + e.paths.KineSocket}}
+	return (&datastore.SQLite{Socket: e.paths.KineSocket}).Client()
 }

@@ -41,6 +41,8 @@ func ExposedSecrets(fs *pflag.FlagSet) []string {
 
 func hasPassword(endpoint string) bool {
 	u, err := url.Parse(endpoint)
+	// A MySQL DSN (mysql://u:p@tcp(host:3306)/db) is not a URL Go parses:
+	// then user:password@ is looked for in the text.
 	if err != nil || u.User == nil {
 		return strings.Contains(endpoint, ":") && strings.Contains(endpoint, "@")
 	}

@@ -57,9 +57,13 @@ var _ lifecycle.Component = (*Etcd)(nil)
 func (e *Etcd) Name() string { return "datastore" }
 
 // Client is how kube-apiserver reaches this member: over loopback.
-func (e *Etcd) Client() Client {
+func (e *Etcd) Client() Client { return LoopbackEtcd(e.TLS) }
+
+// LoopbackEtcd is how a process on a server's host reaches its etcd
+// member, with the server's own client identity in tls.
+func LoopbackEtcd(tls EtcdTLS) Client {
 	return Client{Endpoints: []string{fmt.Sprintf("https://127.0.0.1:%d", EtcdClientPort)},
-		CAFile: e.TLS.ServerCA, CertFile: e.TLS.ClientCert, KeyFile: e.TLS.ClientKey}
+		CAFile: tls.ServerCA, CertFile: tls.ClientCert, KeyFile: tls.ClientKey}
 }
 
 func (e *Etcd) peerURL() string {

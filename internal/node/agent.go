@@ -61,7 +61,7 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 		Paths:         containerd.NewPaths(p.Dir),
 		RuncBinary:    filepath.Join(p.Bin, "runc"),
 		SystemdCgroup: false,
-		MemoryLimit:   cfg.Budget.Containerd,
+		MemoryLimit:   cfg.Box.BudgetFor(cfg.Role).Containerd,
 	}, "")
 	if err != nil {
 		return nil, err

@@ -11,8 +11,7 @@ type Config struct {
 	config.Agent
 	config.Cluster
 	Certs *certs.Node
-	// Budget and Fit come from the box (zero in a large one): containerd's
-	// soft memory limit, and the kubelet's reservations for this role.
-	Budget box.Budget
-	Fit    box.KubeletSettings
+	// Role is what runs in this node's process: with Agent.Box it sets
+	// containerd's soft memory limit and the kubelet's reservations.
+	Role box.Role
 }

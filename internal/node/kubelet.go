@@ -106,7 +106,7 @@ func (k *Kubelet) configure(kc *kubeletconfig.KubeletConfiguration) {
 	// again within seconds. Each check is a cached GET; a POST only when
 	// the status changed (the lease carries the heartbeat).
 	kc.NodeStatusUpdateFrequency = metav1.Duration{Duration: 5 * time.Second}
-	fit(kc, c.Fit)
+	fit(kc, c.Box.Kubelet(c.Role))
 }
 
 // fit applies what the box allows pods: the memory they may not take

@@ -74,48 +74,10 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 	}
 	report("certificates ready in %s (%d issued, the rest reused) (%.2fs)", cfg.Paths.TLSDir, issued, time.Since(t0).Seconds())
 
-	if err := config.WriteCluster(cfg.Paths.ClusterFile(), cfg.Cluster()); err != nil {
+	if err := writeStartFiles(cfg, c, report); err != nil {
 		return err
 	}
-	if cfg.SecretsEncryption {
-		if _, created, err := encryption.Ensure(cfg.Paths.Encryption, cfg.EncryptionProvider, time.Now()); err != nil {
-			return err
-		} else if created {
-			report("secrets encryption at rest on (%s), key in %s", cfg.EncryptionProvider, cfg.Paths.Encryption)
-		}
-	}
-	kubeletCA, err := os.ReadFile(c.KubeletServingCA.Cert)
-	if err != nil {
-		return err
-	}
-	written, err := addons.Write(cfg.Paths.Manifests, cfg.Disable, addons.Values{
-		ClusterDNS: cfg.ClusterDNS, ClusterDomain: cfg.ClusterDomain, StorageDir: cfg.Paths.StorageDir,
-		KubeletServingCA: addons.IndentPEM(string(kubeletCA), 4)})
-	if err != nil {
-		return fmt.Errorf("addons: %w", err)
-	}
-	if len(written) > 0 {
-		report("addon manifests written to %s: %s", cfg.Paths.Manifests, strings.Join(written, ", "))
-	}
-	caPEM, err := os.ReadFile(c.ServerCA.Cert)
-	if err != nil {
-		return err
-	}
-	tok, err := token.EnsureServer(cfg.Paths.TokenFile, cfg.Token, caPEM)
-	if err != nil {
-		return err
-	}
-	agentTok, err := token.EnsureAgent(cfg.Paths.AgentToken, cfg.AgentToken, caPEM)
-	if err != nil {
-		return err
-	}
-	var nodePassword string
-	if !cfg.DisableAgent {
-		if nodePassword, err = nodeclaim.Password(cfg.AgentPaths.Etc); err != nil {
-			return err
-		}
-	}
-	sup, err := newSupervisor(cfg, c, tok, agentTok, admin, nodePassword, report)
+	tok, nodePassword, sup, err := joinEndpoint(cfg, c, admin, report)
 	if err != nil {
 		return err
 	}
@@ -178,6 +140,61 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		}
 		return nil
 	})
+}
+
+// writeStartFiles writes what the components read at start: the cluster
+// file, the encryption config (with --secrets-encryption) and the addon
+// manifests.
+func writeStartFiles(cfg *config.Server, c *certs.Server, report func(string, ...any)) error {
+	if err := config.WriteCluster(cfg.Paths.ClusterFile(), cfg.Cluster()); err != nil {
+		return err
+	}
+	if cfg.SecretsEncryption {
+		if _, created, err := encryption.Ensure(cfg.Paths.Encryption, cfg.EncryptionProvider, time.Now()); err != nil {
+			return err
+		} else if created {
+			report("secrets encryption at rest on (%s), key in %s", cfg.EncryptionProvider, cfg.Paths.Encryption)
+		}
+	}
+	kubeletCA, err := os.ReadFile(c.KubeletServingCA.Cert)
+	if err != nil {
+		return err
+	}
+	written, err := addons.Write(cfg.Paths.Manifests, cfg.Disable, addons.Values{
+		ClusterDNS: cfg.ClusterDNS, ClusterDomain: cfg.ClusterDomain, StorageDir: cfg.Paths.StorageDir,
+		KubeletServingCA: addons.IndentPEM(string(kubeletCA), 4)})
+	if err != nil {
+		return fmt.Errorf("addons: %w", err)
+	}
+	if len(written) > 0 {
+		report("addon manifests written to %s: %s", cfg.Paths.Manifests, strings.Join(written, ", "))
+	}
+	return nil
+}
+
+// joinEndpoint settles the server and agent tokens and this server's own
+// node password, and builds the supervisor that serves joins with them.
+func joinEndpoint(cfg *config.Server, c *certs.Server, admin *rest.Config, report func(string, ...any)) (token.Token, string, *supervisor.Supervisor, error) {
+	caPEM, err := os.ReadFile(c.ServerCA.Cert)
+	if err != nil {
+		return token.Token{}, "", nil, err
+	}
+	tok, err := token.EnsureServer(cfg.Paths.TokenFile, cfg.Token, caPEM)
+	if err != nil {
+		return token.Token{}, "", nil, err
+	}
+	agentTok, err := token.EnsureAgent(cfg.Paths.AgentToken, cfg.AgentToken, caPEM)
+	if err != nil {
+		return token.Token{}, "", nil, err
+	}
+	var nodePassword string
+	if !cfg.DisableAgent {
+		if nodePassword, err = nodeclaim.Password(cfg.AgentPaths.Etc); err != nil {
+			return token.Token{}, "", nil, err
+		}
+	}
+	sup, err := newSupervisor(cfg, c, tok, agentTok, admin, nodePassword, report)
+	return tok, nodePassword, sup, err
 }
 
 // store is a datastore component and how kube-apiserver reaches it.
@@ -290,7 +307,7 @@ func localNode(cfg *config.Server, c *certs.Server, report func(string, ...any))
 		report("node certificates for %s issued in %s", cfg.NodeName, cfg.AgentPaths.TLS)
 	}
 	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cfg.Cluster(), Certs: nc,
-		Budget: cfg.Budget(), Fit: cfg.Box.Kubelet(cfg.Role())}, report)
+		Role: cfg.Role()}, report)
 	if err != nil {
 		return nil, err
 	}

@@ -84,9 +84,10 @@ const ServerUser = "server"
 const AgentUser = "agent"
 
 // NewServerCredential is a fresh "server:SECRET" (32 hex characters).
-func NewServerCredential() string {
-	return ServerUser + ":" + randomString("0123456789abcdef", 32)
-}
+func NewServerCredential() string { return newCredential(ServerUser) }
+
+// newCredential is a fresh credential of user: 32 random hex digits.
+func newCredential(user string) string { return user + ":" + randomString("0123456789abcdef", 32) }
 
 // NewBootstrap is a fresh bootstrap credential "ID.SECRET".
 func NewBootstrap() (id, secret string) {

@@ -69,10 +69,10 @@ func ensure(path, given, flag, user string, caBundle []byte) (Token, error) {
 			}
 		}
 	case cred == "":
-		cred = user + ":" + randomString("0123456789abcdef", 32)
+		cred = newCredential(user)
 	}
 	t := Token{CAHash: hash, Credential: cred}
-	if cur, err := os.ReadFile(path); err == nil && string(cur) == t.String()+"\n" {
+	if stored == t {
 		return t, nil
 	}
 	return t, WriteFile(path, t)

@@ -69,12 +69,8 @@ func TestSyncKeepsObjectsOfAnEmptyOrBadFile(t *testing.T) {
 		{name: "removed file prunes all", remove: true, want: nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			file := filepath.Join(dir, "app.yaml")
-			var reports []string
-			store := &fakeStore{live: map[Ref]bool{}}
-			d := &Deployer{dir: dir, applier: store, lastErr: map[string]string{},
-				report: func(f string, a ...any) { reports = append(reports, fmt.Sprintf(f, a...)) }}
+			d, store, reports := newTestDeployer(t)
+			file := filepath.Join(d.dir, "app.yaml")
 			state := State{}
 			write := func(s string) {
 				if err := os.WriteFile(file, []byte(s), 0o600); err != nil {
@@ -83,7 +79,7 @@ func TestSyncKeepsObjectsOfAnEmptyOrBadFile(t *testing.T) {
 			}
 			write(configMaps("a", "b"))
 			if !d.sync(context.Background(), state) || !slices.Equal(store.names(), []string{"a", "b"}) {
-				t.Fatalf("first pass: live %v, reports %v", store.names(), reports)
+				t.Fatalf("first pass: live %v, reports %v", store.names(), *reports)
 			}
 			if tc.remove {
 				if err := os.Remove(file); err != nil {
@@ -95,7 +91,7 @@ func TestSyncKeepsObjectsOfAnEmptyOrBadFile(t *testing.T) {
 			d.sync(context.Background(), state)
 			d.sync(context.Background(), state) // a second pass changes nothing more
 			if got := store.names(); !slices.Equal(got, tc.want) {
-				t.Fatalf("live objects %v, want %v (reports %v)", got, tc.want, reports)
+				t.Fatalf("live objects %v, want %v (reports %v)", got, tc.want, *reports)
 			}
 			if rec, ok := state["app.yaml"]; ok == tc.remove || len(rec.Objects) != len(tc.want) {
 				t.Fatalf("state records %v (present: %v), want %d objects", rec.Objects, ok, len(tc.want))
@@ -105,12 +101,8 @@ func TestSyncKeepsObjectsOfAnEmptyOrBadFile(t *testing.T) {
 }
 
 func TestSyncAppliesAFileOnceItIsWritten(t *testing.T) {
-	dir := t.TempDir()
-	file := filepath.Join(dir, "app.yaml")
-	var reports []string
-	store := &fakeStore{live: map[Ref]bool{}}
-	d := &Deployer{dir: dir, applier: store, lastErr: map[string]string{},
-		report: func(f string, a ...any) { reports = append(reports, fmt.Sprintf(f, a...)) }}
+	d, store, reports := newTestDeployer(t)
+	file := filepath.Join(d.dir, "app.yaml")
 	state := State{}
 	for _, content := range []string{configMaps("a"), "", configMaps("a", "c")} {
 		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
@@ -123,12 +115,22 @@ func TestSyncAppliesAFileOnceItIsWritten(t *testing.T) {
 		t.Fatalf("live objects %v, want [a c]", got)
 	}
 	empties := 0
-	for _, r := range reports {
+	for _, r := range *reports {
 		if strings.Contains(r, "no objects") {
 			empties++
 		}
 	}
 	if empties != 1 {
-		t.Fatalf("the empty file reported %d times, want once: %v", empties, reports)
+		t.Fatalf("the empty file reported %d times, want once: %v", empties, *reports)
 	}
+}
+
+// newTestDeployer is a Deployer over a temporary directory and a fake
+// store, and the lines it reports.
+func newTestDeployer(t *testing.T) (*Deployer, *fakeStore, *[]string) {
+	reports := &[]string{}
+	store := &fakeStore{live: map[Ref]bool{}}
+	d := &Deployer{dir: t.TempDir(), applier: store, lastErr: map[string]string{},
+		report: func(f string, a ...any) { *reports = append(*reports, fmt.Sprintf(f, a...)) }}
+	return d, store, reports
 }
