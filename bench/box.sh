@@ -67,8 +67,13 @@ peak_anon_start() {
   sampler=$!
 }
 peak_anon_stop() { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; echo $(($(cat "$peakf") / 1048576)); rm -f "$peakf"; }
-probe_start() { probeout=$(mktemp); "$PROBE" -kubeconfig "$dir/kc.yaml" >"$probeout" 2>&1 & probe=$!; }
-probe_stop() { kill -INT "$probe"; wait "$probe" || true; }
+probe_start() { probeout=$(mktemp); in_ns "$PROBE" -kubeconfig "$dir/kc.yaml" >"$probeout" 2>&1 & probe=$!; }
+probe_stop() { kill -INT "$probe"; wait "$probe" || true; grep '^error' "$probeout" | sed 's/^/    apiprobe: /' || true; }
+# p99: the probe's p99, and how many requests failed when any did.
+p99() {
+  local f; f=$(value_of failed <"$probeout")
+  if [[ "${f:-0}" != 0 ]]; then echo "$(value_of "latency p99" <"$probeout") ($f of $(value_of requests <"$probeout") failed)"; else value_of "latency p99" <"$probeout"; fi
+}
 sum_anon() { local t=0 p; for p in $1; do t=$((t + $(field "$p" RssAnon))); done; echo $((t / 1024)); }
 available() { k get deploy e -o jsonpath='{.status.availableReplicas}' 2>/dev/null || true; }
 
@@ -125,7 +130,7 @@ if [[ "$(available)" == 25 ]]; then
 else
   figure "box $MEM/$CPUS: 5 -> 25 echo pods available" ">300 ($(available) of 25)" s "$S"
 fi
-figure "box $MEM/$CPUS: API p99 during 5 -> 25" "$(value_of "latency p99" <"$probeout")" s "bench/apiprobe: GET namespace every 200 ms, $(value_of requests <"$probeout") requests, $(value_of failed <"$probeout") failed"
+figure "box $MEM/$CPUS: API p99 during 5 -> 25" "$(p99)" s "bench/apiprobe: GET namespace every 200 ms, $(value_of requests <"$probeout") requests, $(value_of failed <"$probeout") failed"
 figure "box $MEM/$CPUS: peak anonymous during 5 -> 25" "$peak" MB "$S; the box's memory.stat anon, sampled every 0.5 s"
 figure "box $MEM/$CPUS: major faults during 5 -> 25" "$(($(major_faults) - faults0))" faults "$S; thrashing shows here"
 figure "box $MEM/$CPUS: OOM kills during 5 -> 25" "$(($(oom_kills) - ooms0))" kills "$S"
@@ -142,7 +147,7 @@ O="$M; kubectl scale 25 -> 60, 120 s later"
 figure "box $MEM/$CPUS: 60 asked: Running" "$(grep -c '^Running' <<<"$pods" || true)" pods "$O"
 figure "box $MEM/$CPUS: 60 asked: Pending" "$(grep -c '^Pending' <<<"$pods" || true)" pods "$O"
 figure "box $MEM/$CPUS: 60 asked: evicted or OOM-killed" "$(grep -c 'Evicted\|OOMKilled' <<<"$pods" || true)" pods "$O; status.reason Evicted or last state OOMKilled"
-figure "box $MEM/$CPUS: API p99 with 60 asked" "$(value_of "latency p99" <"$probeout")" s "bench/apiprobe over those 120 s, $(value_of failed <"$probeout") failed"
+figure "box $MEM/$CPUS: API p99 with 60 asked" "$(p99)" s "bench/apiprobe over those 120 s, $(value_of failed <"$probeout") failed"
 figure "box $MEM/$CPUS: OOM kills with 60 asked" "$(($(oom_kills) - ooms0))" kills "$O"
 if kill -0 "$pid" 2>/dev/null; then alive=yes; else alive=no; fi
 figure "box $MEM/$CPUS: shoal alive after 60 asked" "$alive" "" "$O"

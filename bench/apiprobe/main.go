@@ -46,14 +46,22 @@ func main() {
 		ctx, cancel = context.WithTimeout(ctx, *total)
 		defer cancel()
 	}
-	lat, failed := probe(ctx, client, *every, *timeout)
+	lat, errs := probe(ctx, client, *every, *timeout)
+	failed := 0
+	for _, n := range errs {
+		failed += n
+	}
 	report(lat, failed)
+	for msg, n := range errs {
+		fmt.Printf("error  %d× %s\n", n, msg)
+	}
 }
 
-// probe GETs the kube-system Namespace every period until ctx ends.
-func probe(ctx context.Context, client kubernetes.Interface, every, timeout time.Duration) ([]time.Duration, int) {
+// probe GETs the kube-system Namespace every period until ctx ends: the
+// latencies, and how often each error was seen.
+func probe(ctx context.Context, client kubernetes.Interface, every, timeout time.Duration) ([]time.Duration, map[string]int) {
 	var lat []time.Duration
-	failed := 0
+	errs := map[string]int{}
 	for ctx.Err() == nil {
 		rctx, cancel := context.WithTimeout(context.Background(), timeout)
 		t0 := time.Now()
@@ -61,7 +69,7 @@ func probe(ctx context.Context, client kubernetes.Interface, every, timeout time
 		d := time.Since(t0)
 		cancel()
 		if err != nil {
-			failed++
+			errs[err.Error()]++
 			d = max(d, timeout)
 		}
 		lat = append(lat, d)
@@ -70,7 +78,7 @@ func probe(ctx context.Context, client kubernetes.Interface, every, timeout time
 		case <-time.After(every):
 		}
 	}
-	return lat, failed
+	return lat, errs
 }
 
 func report(lat []time.Duration, failed int) {

@@ -65,11 +65,11 @@ func TestKubeletSettingsReserveShoalsBudget(t *testing.T) {
 	small := Box{Memory: 512 << 20, HostMemory: 24 << 30, CPUs: 1}
 	k := small.Kubelet(ServerWithNode)
 	budget := small.BudgetFor(ServerWithNode)
-	pods := small.Memory - budget.Reserved - int64(k.MaxPods)*ShimPerPod
+	pods := small.Memory - budget.Reserved
 	if want := strconv.FormatInt((small.HostMemory-pods)>>20, 10) + "Mi"; k.SystemReserved["memory"] != want {
 		t.Errorf("system-reserved %s, want %s (the pods' cgroup gets %d MiB)", k.SystemReserved["memory"], want, pods>>20)
 	}
-	if k.MaxPods < 8 || k.MaxPods > 20 || k.EvictionHard["memory.available"] != "16Mi" {
+	if k.MaxPods < 20 || k.MaxPods > 40 || k.EvictionHard["memory.available"] != "16Mi" {
 		t.Errorf("512 MiB box: %+v", k)
 	}
 	if k := (Box{Memory: 16 << 30, HostMemory: 16 << 30}).Kubelet(ServerWithNode); k.SystemReserved != nil || k.MaxPods != 0 {

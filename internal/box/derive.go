@@ -25,6 +25,9 @@ const (
 // both, and the binary's working set.
 type Budget struct {
 	Shoal, Containerd, Reserved int64
+	// ShimGroups is how many containerd shims the node's pods share
+	// (0: one per pod, upstream's default).
+	ShimGroups int
 }
 
 // BudgetFor is role's budget in box b; zero when b is not small.
@@ -38,10 +41,10 @@ func (b Box) BudgetFor(r Role) Budget {
 		return Budget{Shoal: b.share(0.6, 160*mi)}
 	case Agent:
 		shoal := b.share(0.15, 48*mi)
-		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet/2}
+		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet/2 + SharedShims*ShimCost, ShimGroups: SharedShims}
 	default:
 		shoal := b.share(0.4, 160*mi)
-		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet}
+		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet + SharedShims*ShimCost, ShimGroups: SharedShims}
 	}
 }
 
@@ -68,16 +71,20 @@ const (
 	// thrashes — major faults, apiserver timeouts — long before any OOM.
 	// Measured: 67 MB active file pages outside the pods' cgroup.
 	WorkingSet = 80 << 20
-	// PerPod is one pod's cost: its containerd shim (≈ 3.5 MB, outside
-	// the pods' cgroup), pause, bookkeeping, and a small container.
-	PerPod = 10 << 20
-	// ShimPerPod is the part of PerPod outside the pods' cgroup.
-	ShimPerPod = 4 << 20
+	// PerPod is one pod's cost in the pods' cgroup: pause, bookkeeping,
+	// and a small container.
+	PerPod = 6 << 20
+	// ShimCost is one containerd shim (≈ 3.5 MB anonymous, the Go
+	// runtime's floor), outside the pods' cgroup.
+	ShimCost = 4 << 20
+	// SharedShims is how many shims a small box's pods share
+	// (tools/runtime/shim): one per pod cost 100 MB with 30 pods.
+	SharedShims = 4
 )
 
 // Kubelet derives the kubelet settings for role in box b: as many pods
-// as the memory left after shoal's budget and the working set holds at
-// PerPod, and the pods' cgroup limited to that memory less shims.
+// as the memory left after shoal's budget (the working set and the shared
+// shims included) holds at PerPod, and the pods' cgroup limited to that.
 func (b Box) Kubelet(r Role) KubeletSettings {
 	budget := b.BudgetFor(r)
 	if budget.Reserved == 0 {
@@ -85,12 +92,10 @@ func (b Box) Kubelet(r Role) KubeletSettings {
 	}
 	left := b.Memory - budget.Reserved
 	maxPods := max(4, left/PerPod)
-	// The kubepods cgroup's limit (capacity, MemTotal, less
-	// system-reserved): what is left, less the shims (outside it) of a
-	// full node. Half the shims measured: the box thrashed again (p99 10 s).
-	pods := left - maxPods*ShimPerPod
+	// The kubepods cgroup's limit is capacity (MemTotal) less
+	// system-reserved: exactly what is left.
 	return KubeletSettings{
-		SystemReserved: map[string]string{"memory": fmt.Sprintf("%dMi", (b.HostMemory-pods)>>20)},
+		SystemReserved: map[string]string{"memory": fmt.Sprintf("%dMi", (b.HostMemory-left)>>20)},
 		EvictionHard:   map[string]string{"memory.available": fmt.Sprintf("%dMi", max(16, b.Memory/32>>20))},
 		MaxPods:        int32(maxPods),
 	}

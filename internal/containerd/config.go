@@ -39,7 +39,12 @@ type Settings struct {
 	RuncBinary    string // absolute path; empty means "runc" on PATH
 	SystemdCgroup bool   // false on cgroupfs hosts (this one)
 	MemoryLimit   int64  // containerd's Go soft memory limit in bytes (0: none; GOMEMLIMIT wins)
+	ShimGroups    int    // shims the pods share (0: one per pod; SHOAL_SHIM_GROUPS wins)
 }
+
+// ShimGroupsEnv is read by shoal's containerd-shim-runc-v2
+// (tools/runtime/shim): the number of shims all pods share.
+const ShimGroupsEnv = "SHOAL_SHIM_GROUPS"
 
 var configTemplate = template.Must(template.New("config").Parse(`# Written by shoal at every start: changes made here are overwritten.
 version = 3

@@ -109,6 +109,11 @@ func (p *Process) runOnce(ctx context.Context) error {
 	if p.settings.MemoryLimit > 0 && os.Getenv("GOMEMLIMIT") == "" {
 		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMEMLIMIT=%d", p.settings.MemoryLimit))
 	}
+	// containerd passes its environment to the shims it starts: pods
+	// share ShimGroups shims (tools/runtime/shim); a value the user set wins.
+	if p.settings.ShimGroups > 0 && os.Getenv(ShimGroupsEnv) == "" {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", ShimGroupsEnv, p.settings.ShimGroups))
+	}
 	// containerd dies with shoal; the shims it started (and so the pods)
 	// live on and are adopted again by the next containerd.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}

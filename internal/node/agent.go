@@ -57,11 +57,13 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	budget := cfg.Box.BudgetFor(cfg.Role)
 	ctrd, err := containerd.NewProcess(containerd.Settings{
 		Paths:         containerd.NewPaths(p.Dir),
 		RuncBinary:    filepath.Join(p.Bin, "runc"),
 		SystemdCgroup: false,
-		MemoryLimit:   cfg.Box.BudgetFor(cfg.Role).Containerd,
+		MemoryLimit:   budget.Containerd,
+		ShimGroups:    budget.ShimGroups,
 	}, "")
 	if err != nil {
 		return nil, err

@@ -31,6 +31,7 @@ func TestSmallBoxSizesItself(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(memcg, "memory.limit_in_bytes"), []byte("1G"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	copyFile(t, filepath.Join(imagesDir(t), "shoal-echo-v1.tar"), filepath.Join(dir, "agent", "images", "shoal-echo-v1.tar"))
 	s := newShoalCmd(t, shoalBin(t), h.name, "server", dir, 6443, "-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"),
 		"--node-name", h.name, h.cgroupRootArg(), "--disable", "metrics-server,ingress,local-storage,servicelb,coredns")
 	// The shell joins the box before shoal starts, so shoal reads it.
@@ -72,6 +73,31 @@ func TestSmallBoxSizesItself(t *testing.T) {
 	if !strings.Contains(string(env), "GOMEMLIMIT=") {
 		t.Error("containerd runs without a Go soft memory limit")
 	}
+	checkSharedShims(t, s, dir)
+}
+
+// checkSharedShims: in a small box the pods share box.SharedShims shims
+// (tools/runtime/shim), exec still reaches a container through its shared
+// shim, and the shims exit once their pods are gone.
+func checkSharedShims(t *testing.T, s *server, dir string) {
+	const pods = 6
+	s.mustKubectl(33, "", "create", "deployment", "shims", "--image=localhost/shoal-echo:v1", "--replicas="+strconv.Itoa(pods))
+	s.mustKubectl(33, "", "rollout", "status", "deploy/shims", "--timeout=120s")
+	shims := func() []string {
+		out, _ := exec.Command("pgrep", "-f", "containerd-shim-runc-v2 .*"+dir).Output()
+		return strings.Fields(string(out))
+	}
+	if n := len(shims()); n < 1 || n > box.SharedShims {
+		t.Errorf("%d pods run under %d shims, want 1 to %d", pods, n, box.SharedShims)
+	}
+	if out := s.mustKubectl(33, "", "exec", "deploy/shims", "--", "/shoal-echo", "-version"); !strings.Contains(out, "v1") {
+		t.Errorf("kubectl exec through a shared shim: %q", out)
+	}
+	s.mustKubectl(33, "", "delete", "deployment", "shims", "--wait=false")
+	eventually(t, 90*time.Second, "the shared shims exit with their pods", func() (bool, string) {
+		left := shims()
+		return len(left) == 0, strings.Join(left, " ")
+	})
 }
 
 func parseMi(v string) (int64, error) {
