@@ -14,6 +14,7 @@ bench/agent.sh "$IDLE"
 bench/server-idle.sh "$IDLE"
 bench/datastores.sh
 bench/box.sh 512M 1
+bench/heap.sh
 . bench/lib.sh
 if [[ -e dist/release/shoal ]]; then
   figure "shoal release binary (make release)" "$(awk -v s="$(stat -c %s dist/release/shoal)" 'BEGIN{printf "%.1f", s/1048576}')" MiB \

@@ -67,7 +67,7 @@ peak_anon_start() {
   sampler=$!
 }
 peak_anon_stop() { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; echo $(($(cat "$peakf") / 1048576)); rm -f "$peakf"; }
-probe_start() { probeout=$(mktemp); in_ns "$PROBE" -kubeconfig "$dir/kc.yaml" >"$probeout" 2>&1 & probe=$!; }
+probe_start() { probeout=$(mktemp); nsenter --net=/var/run/netns/$NS "$PROBE" -kubeconfig "$dir/kc.yaml" >"$probeout" 2>&1 & probe=$!; }
 probe_stop() { kill -INT "$probe"; wait "$probe" || true; grep '^error' "$probeout" | sed 's/^/    apiprobe: /' || true; }
 # p99: the probe's p99, and how many requests failed when any did.
 p99() {
@@ -77,7 +77,7 @@ p99() {
 sum_anon() { local t=0 p; for p in $1; do t=$((t + $(field "$p" RssAnon))); done; echo $((t / 1024)); }
 available() { k get deploy e -o jsonpath='{.status.availableReplicas}' 2>/dev/null || true; }
 
-cleanup() { [[ -n "${sampler:-}" ]] && kill "$sampler" 2>/dev/null; [[ -n "${probe:-}" ]] && kill "$probe" 2>/dev/null; stop_shoal; netns_down; box_down; }
+cleanup() { set +e; [[ -n "${sampler:-}" ]] && kill "$sampler" 2>/dev/null; [[ -n "${probe:-}" ]] && kill "$probe" 2>/dev/null; stop_shoal; netns_down; box_down; }
 trap cleanup EXIT
 PROBE=$(mktemp -d)/apiprobe
 go build -o "$PROBE" ./bench/apiprobe
