@@ -68,13 +68,16 @@ peak_anon_start() {
 }
 peak_anon_stop() { kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true; echo $(($(cat "$peakf") / 1048576)); rm -f "$peakf"; }
 probe_start() { probeout=$(mktemp); nsenter --net=/var/run/netns/$NS "$PROBE" -kubeconfig "$dir/kc.yaml" >"$probeout" 2>&1 & probe=$!; }
-probe_stop() { kill -INT "$probe"; wait "$probe" || true; grep '^error' "$probeout" | sed 's/^/    apiprobe: /' || true; }
+probe_stop() { kill -INT "$probe"; wait "$probe" || true; sed 's/^/    apiprobe: /' "$probeout"; }
 # p99: the probe's p99, and how many requests failed when any did.
 p99() {
   local f; f=$(value_of failed <"$probeout")
   if [[ "${f:-0}" != 0 ]]; then echo "$(value_of "latency p99" <"$probeout") ($f of $(value_of requests <"$probeout") failed)"; else value_of "latency p99" <"$probeout"; fi
 }
 sum_anon() { local t=0 p; for p in $1; do t=$((t + $(field "$p" RssAnon))); done; echo $((t / 1024)); }
+# cpu_ticks PID: user + system clock ticks the process has used.
+cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
+addon_restarts() { k -n kube-system get pods -o jsonpath='{range .items[*]}{range .status.containerStatuses[*]}{.restartCount}{"\n"}{end}{end}' | awk '{s += $1} END {print s + 0}'; }
 available() { k get deploy e -o jsonpath='{.status.availableReplicas}' 2>/dev/null || true; }
 
 cleanup() { set +e; [[ -n "${sampler:-}" ]] && kill "$sampler" 2>/dev/null; [[ -n "${probe:-}" ]] && kill "$probe" 2>/dev/null; stop_shoal; netns_down; box_down; }
@@ -97,7 +100,9 @@ done
 ready=$(date +%s.%N)
 for d in coredns metrics-server traefik; do k -n kube-system rollout status deploy/$d --timeout=300s >/dev/null; done
 addons=$(date +%s.%N)
+cpu0=$(cpu_ticks "$pid")
 sleep 30
+idle_cpu=$(awk -v a="$cpu0" -v b="$(cpu_ticks "$pid")" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", (b - a) / hz / 30 * 100}')
 idle=$(tree)
 
 M="bench/box.sh $MEM $CPUS ($CG): shoal server + node + every addon in a cgroup of $MEM and $CPUS CPU, pods inside"
@@ -106,6 +111,7 @@ figure "box $MEM/$CPUS: start -> every addon rolled out" "$(awk "BEGIN{printf \"
 figure "box $MEM/$CPUS: idle tree PSS" "$(sum_pss "$idle")" MB "$M; 30 s after the addons; shoal+containerd+shims+pods"
 figure "box $MEM/$CPUS: idle tree anonymous" "$(sum_anon "$idle")" MB "same processes, RssAnon summed"
 figure "box $MEM/$CPUS: idle shoal process PSS" "$(sum_pss "$pid")" MB "the shoal process alone"
+figure "box $MEM/$CPUS: idle shoal process CPU" "$idle_cpu" % "the shoal process over those 30 s (100 % = one CPU): the Go soft limit's GC cost shows here"
 
 k create deployment e --image=localhost/shoal-echo:v1 --replicas=5 >/dev/null
 t5=$(date +%s.%N)
@@ -134,6 +140,7 @@ figure "box $MEM/$CPUS: API p99 during 5 -> 25" "$(p99)" s "bench/apiprobe: GET 
 figure "box $MEM/$CPUS: peak anonymous during 5 -> 25" "$peak" MB "$S; the box's memory.stat anon, sampled every 0.5 s"
 figure "box $MEM/$CPUS: major faults during 5 -> 25" "$(($(major_faults) - faults0))" faults "$S; thrashing shows here"
 figure "box $MEM/$CPUS: OOM kills during 5 -> 25" "$(($(oom_kills) - ooms0))" kills "$S"
+figure "box $MEM/$CPUS: addon restarts so far" "$(addon_restarts)" restarts "kube-system containers' restartCount, summed: a starved addon fails its probes and restarts"
 
 # More than fits: 60 asked for.
 ooms0=$(oom_kills)

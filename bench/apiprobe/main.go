@@ -62,6 +62,7 @@ func main() {
 func probe(ctx context.Context, client kubernetes.Interface, every, timeout time.Duration) ([]time.Duration, map[string]int) {
 	var lat []time.Duration
 	errs := map[string]int{}
+	start := time.Now()
 	for ctx.Err() == nil {
 		rctx, cancel := context.WithTimeout(context.Background(), timeout)
 		t0 := time.Now()
@@ -73,6 +74,9 @@ func probe(ctx context.Context, client kubernetes.Interface, every, timeout time
 			d = max(d, timeout)
 		}
 		lat = append(lat, d)
+		if d > time.Second {
+			fmt.Printf("slow  %.3f s at +%.1f s\n", d.Seconds(), t0.Sub(start).Seconds())
+		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(every):

@@ -16,6 +16,7 @@ type Box struct {
 	Memory     int64   // bytes: the host's, or its cgroup limit if lower
 	HostMemory int64   // bytes: MemTotal
 	CPUs       float64 // the host's, or its cgroup CPU quota if lower
+	HostCPUs   int     // the host's CPUs
 	Source     string  // what limited Memory, for the log
 }
 
@@ -28,7 +29,7 @@ func Detect(root FS) (Box, error) {
 	if err != nil {
 		return Box{}, err
 	}
-	b := Box{Memory: host, HostMemory: host, CPUs: float64(runtime.NumCPU()), Source: "MemTotal"}
+	b := Box{Memory: host, HostMemory: host, CPUs: float64(runtime.NumCPU()), HostCPUs: runtime.NumCPU(), Source: "MemTotal"}
 	groups, err := ownCgroups(root)
 	if err != nil {
 		return b, nil // no cgroup information: the host

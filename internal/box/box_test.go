@@ -62,8 +62,11 @@ func TestDetectCgroupV2(t *testing.T) {
 // In a small box pods may not take what shoal needs (nor the host memory
 // outside the box); a large box keeps upstream's defaults.
 func TestKubeletSettingsReserveShoalsBudget(t *testing.T) {
-	small := Box{Memory: 512 << 20, HostMemory: 24 << 30, CPUs: 1}
+	small := Box{Memory: 512 << 20, HostMemory: 24 << 30, CPUs: 1, HostCPUs: 2}
 	k := small.Kubelet(ServerWithNode)
+	if k.SystemReserved["cpu"] != "1000m" {
+		t.Errorf("system-reserved cpu %q, want the host's second CPU (1000m)", k.SystemReserved["cpu"])
+	}
 	budget := small.BudgetFor(ServerWithNode)
 	pods := small.Memory - budget.Reserved
 	if want := strconv.FormatInt((small.HostMemory-pods)>>20, 10) + "Mi"; k.SystemReserved["memory"] != want {

@@ -28,6 +28,11 @@ type Budget struct {
 	// ShimGroups is how many containerd shims the node's pods share
 	// (0: one per pod, upstream's default).
 	ShimGroups int
+	// ContainerdNice is containerd's nice value: the shims, runc and CNI
+	// plugins it starts inherit it and yield the CPU to the control plane
+	// (the pods' processes too, which changes nothing among them: their
+	// CPU share is their cgroup's).
+	ContainerdNice int
 }
 
 // BudgetFor is role's budget in box b; zero when b is not small.
@@ -41,10 +46,10 @@ func (b Box) BudgetFor(r Role) Budget {
 		return Budget{Shoal: b.share(0.6, 160*mi)}
 	case Agent:
 		shoal := b.share(0.15, 48*mi)
-		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet/2 + SharedShims*ShimCost, ShimGroups: SharedShims}
+		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet/2 + SharedShims*ShimCost, ShimGroups: SharedShims, ContainerdNice: ContainerdNice}
 	default:
 		shoal := b.share(0.4, 160*mi)
-		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet + SharedShims*ShimCost, ShimGroups: SharedShims}
+		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet + SharedShims*ShimCost, ShimGroups: SharedShims, ContainerdNice: ContainerdNice}
 	}
 }
 
@@ -55,8 +60,8 @@ func (b Box) share(f float64, floor int64) int64 {
 
 // KubeletSettings are the kubelet configuration fields shoal derives from
 // the box (each overridable by --kubelet-arg): what the pods may not take
-// (system-reserved: the host memory outside the box and shoal's own
-// budget), the hard eviction threshold, and the most pods the memory left
+// (system-reserved: the host memory and CPUs outside the box and shoal's
+// own memory budget), the hard eviction threshold, and the most pods the memory left
 // can hold. Empty when the box is not small.
 type KubeletSettings struct {
 	SystemReserved map[string]string
@@ -80,6 +85,9 @@ const (
 	// SharedShims is how many shims a small box's pods share
 	// (tools/runtime/shim): one per pod cost 100 MB with 30 pods.
 	SharedShims = 4
+	// ContainerdNice: measured with bench/box.sh 512M 1, API p99 during
+	// 5 -> 25 pods was 1.7 s at nice 0.
+	ContainerdNice = 5
 )
 
 // Kubelet derives the kubelet settings for role in box b: as many pods
@@ -94,8 +102,14 @@ func (b Box) Kubelet(r Role) KubeletSettings {
 	maxPods := max(4, left/PerPod)
 	// The kubepods cgroup's limit is capacity (MemTotal) less
 	// system-reserved: exactly what is left.
+	reserved := map[string]string{"memory": fmt.Sprintf("%dMi", (b.HostMemory-left)>>20)}
+	// kubelet counts the host's CPUs: the CPUs outside the box's quota
+	// are not the pods' either (and kubepods' CPU weight follows).
+	if outside := float64(b.HostCPUs) - b.CPUs; b.HostCPUs > 0 && outside > 0 {
+		reserved["cpu"] = fmt.Sprintf("%dm", int64(outside*1000))
+	}
 	return KubeletSettings{
-		SystemReserved: map[string]string{"memory": fmt.Sprintf("%dMi", (b.HostMemory-left)>>20)},
+		SystemReserved: reserved,
 		EvictionHard:   map[string]string{"memory.available": fmt.Sprintf("%dMi", max(16, b.Memory/32>>20))},
 		MaxPods:        int32(maxPods),
 	}

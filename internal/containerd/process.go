@@ -120,6 +120,13 @@ func (p *Process) runOnce(ctx context.Context) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start containerd: %w", err)
 	}
+	// On a small box containerd, and so the shims and runc it starts,
+	// yields the CPU to the control plane: pod starts wait, the API answers.
+	if p.settings.Nice != 0 {
+		if err := syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, p.settings.Nice); err != nil {
+			klog.ErrorS(err, "containerd keeps the default CPU priority", "nice", p.settings.Nice)
+		}
+	}
 	p.pid.Store(int64(cmd.Process.Pid))
 	defer p.pid.Store(0)
 	klog.InfoS("containerd started", "pid", cmd.Process.Pid, "argv", cmd.Args)

@@ -64,6 +64,7 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 		SystemdCgroup: false,
 		MemoryLimit:   budget.Containerd,
 		ShimGroups:    budget.ShimGroups,
+		Nice:          budget.ContainerdNice,
 	}, "")
 	if err != nil {
 		return nil, err

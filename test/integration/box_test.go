@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,6 +73,11 @@ func TestSmallBoxSizesItself(t *testing.T) {
 	env, _ := os.ReadFile("/proc/" + strings.Fields(string(ctrd))[0] + "/environ")
 	if !strings.Contains(string(env), "GOMEMLIMIT=") {
 		t.Error("containerd runs without a Go soft memory limit")
+	}
+	// /proc/PID/stat: the 19th field is the nice value (after "(comm)").
+	stat, _ := os.ReadFile("/proc/" + strings.Fields(string(ctrd))[0] + "/stat")
+	if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) < 17 || f[16] != strconv.Itoa(box.ContainerdNice) {
+		t.Errorf("containerd's nice value: %v, want %d", f, box.ContainerdNice)
 	}
 	checkSharedShims(t, s, dir)
 }
