@@ -48,3 +48,20 @@ component "CEL environments" 'cel-go|/cel'
 component "HTTP/2 and gRPC connections" 'x/net/http2|net/http\.|google.golang.org/grpc'
 echo "top of the profile (flat):"
 go tool pprof -sample_index=inuse_space -top "$OUT" 2>/dev/null | sed -n '6,26p'
+
+# Where the idle CPU goes: 30 s of CPU profile of the same process.
+k get --raw '/debug/pprof/profile?seconds=30' >"${OUT%.pb.gz}-cpu.pb.gz"
+CPUP="${OUT%.pb.gz}-cpu.pb.gz"
+cpu_total=$(go tool pprof -top "$CPUP" 2>/dev/null | sed -n 's/.*Total samples = \([0-9.]*m\?s\).*/\1/p')
+figure "heap: idle CPU over 30 s" "$cpu_total" "" "pprof total samples (30 s = one whole CPU)"
+cpu_part() {
+  local v; v=$(go tool pprof -focus="$2" -top "$CPUP" 2>/dev/null | sed -n 's/.*accounting for \([0-9.]*m\?s\).*/\1/p' | head -1)
+  figure "heap: idle CPU, $1" "${v:-0}" "" "CPU samples under frames matching $2"
+}
+cpu_part "garbage collection" 'runtime.gcBgMarkWorker|runtime.gcDrain|runtime.bgsweep|runtime.bgscavenge'
+cpu_part "kine" 'kine'
+cpu_part "kubelet" 'k8s.io/kubernetes/pkg/kubelet'
+cpu_part "kube-apiserver handlers" 'k8s.io/apiserver/pkg/endpoints'
+cpu_part "TLS" 'crypto/tls'
+echo "top of the CPU profile (cumulative):"
+go tool pprof -top -cum "$CPUP" 2>/dev/null | sed -n '6,30p'
