@@ -85,8 +85,11 @@ const (
 	// SharedShims is how many shims a small box's pods share
 	// (tools/runtime/shim): one per pod cost 100 MB with 30 pods.
 	SharedShims = 4
-	// ContainerdNice: measured with bench/box.sh 512M 1, API p99 during
-	// 5 -> 25 pods was 1.7 s at nice 0.
+	// ContainerdNice: containerd, the shims and runc run in the box's
+	// cgroup beside shoal, each thread weighing as much as an apiserver
+	// thread while 20 pods start. bench/box.sh 512M 1 measured an API
+	// p99 of 0.6–1.7 s during 5 -> 25 pods with and without it: run-to-run
+	// variance hides its effect; kept for the reason above.
 	ContainerdNice = 5
 )
 

@@ -80,6 +80,15 @@ func TestSmallBoxSizesItself(t *testing.T) {
 		t.Errorf("containerd's nice value: %v, want %d", f, box.ContainerdNice)
 	}
 	checkSharedShims(t, s, dir)
+	// Sizing to the box turns no API off: every group a user expects is served.
+	served := s.mustKubectl(33, "", "api-versions")
+	for _, g := range []string{"apps/v1", "batch/v1", "networking.k8s.io/v1", "policy/v1", "autoscaling/v2", "rbac.authorization.k8s.io/v1",
+		"storage.k8s.io/v1", "discovery.k8s.io/v1", "coordination.k8s.io/v1", "events.k8s.io/v1", "certificates.k8s.io/v1",
+		"admissionregistration.k8s.io/v1", "apiextensions.k8s.io/v1", "flowcontrol.apiserver.k8s.io/v1"} {
+		if !strings.Contains(served, g+"\n") {
+			t.Errorf("%s not served in a small box", g)
+		}
+	}
 }
 
 // checkSharedShims: in a small box the pods share box.SharedShims shims
