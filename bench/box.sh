@@ -89,6 +89,10 @@ netns_up
 box_up
 dir=$(mktemp -d /tmp/shoal-bench.XXXXXX)
 mkdir -p "$dir/agent/images" && cp dist/images/*.tar "$dir/agent/images/"
+# A page already in the page cache is charged to whoever read it first, not
+# to the box: an earlier run would lend this one the binary's pages for
+# free. A real device has no such cache: start from an empty one.
+sync && echo 3 >/proc/sys/vm/drop_caches
 start=$(date +%s.%N)
 # The launching shell joins the box, then becomes shoal.
 bash -c "echo \$\$ >$MEMCG/cgroup.procs; [[ $CG == v1 ]] && echo \$\$ >$CPUCG/cgroup.procs; exec nsenter --net=/var/run/netns/$NS $BIN server \

@@ -33,6 +33,11 @@ func NewPaths(agentDir string) Paths {
 	}
 }
 
+// Content is containerd's content store (the image blobs) under Root.
+func (p Paths) Content() string {
+	return filepath.Join(p.Root, "io.containerd.content.v1.content")
+}
+
 // Settings are the host-dependent choices in the config.
 type Settings struct {
 	Paths

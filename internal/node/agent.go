@@ -58,8 +58,9 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 		return nil, err
 	}
 	budget := cfg.Box.BudgetFor(cfg.Role)
+	paths := containerd.NewPaths(p.Dir)
 	ctrd, err := containerd.NewProcess(containerd.Settings{
-		Paths:         containerd.NewPaths(p.Dir),
+		Paths:         paths,
 		RuncBinary:    filepath.Join(p.Bin, "runc"),
 		SystemdCgroup: false,
 		MemoryLimit:   budget.Containerd,
@@ -71,13 +72,13 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 	}
 	comps := []lifecycle.Component{
 		ctrd,
-		NewImages(ctrd.Socket(), p.Images, filepath.Join(p.Etc, "images-imported.json"), report),
+		NewImages(ctrd.Socket(), paths.Content(), p.Images, filepath.Join(p.Etc, "images-imported.json"), report),
 		NewKubelet(cfg, ctrd.Socket(), client),
 	}
 	if cfg.FlannelBackend != "none" {
 		// Flannel writes only its own Node's annotations: the kubelet's
 		// identity is enough, and no node holds one that reaches others.
-		comps = append(comps, NewFlannel(cfg, kubeletKC, containerd.NewPaths(p.Dir).CNIConf))
+		comps = append(comps, NewFlannel(cfg, kubeletKC, paths.CNIConf))
 	}
 	comps = append(comps, NewKubeProxy(cfg))
 	return &Stack{Components: comps, Client: client, Dynamic: dyn, Containerd: ctrd}, nil

@@ -36,16 +36,17 @@ var pinned = map[string]string{"io.cri-containerd.pinned": "pinned"}
 // import (the record is kept in stateFile).
 type Images struct {
 	lifecycle.Task
-	socket, dir, stateFile string
-	ready                  chan struct{}
-	report                 func(string, ...any)
+	socket, content, dir, stateFile string
+	ready                           chan struct{}
+	report                          func(string, ...any)
 }
 
 var _ lifecycle.Component = (*Images)(nil)
 
-// NewImages prepares the importer for the containerd at socket.
-func NewImages(socket, dir, stateFile string, report func(string, ...any)) *Images {
-	return &Images{socket: socket, dir: dir, stateFile: stateFile, ready: make(chan struct{}), report: report}
+// NewImages prepares the importer for the containerd at socket, whose
+// content store is the directory content.
+func NewImages(socket, content, dir, stateFile string, report func(string, ...any)) *Images {
+	return &Images{socket: socket, content: content, dir: dir, stateFile: stateFile, ready: make(chan struct{}), report: report}
 }
 
 // Name implements lifecycle.Component.
@@ -83,6 +84,7 @@ func (i *Images) importAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	imported := 0
 	for _, f := range files {
 		st, err := os.Stat(f)
 		if err != nil {
@@ -101,7 +103,16 @@ func (i *Images) importAll(ctx context.Context) error {
 			continue
 		}
 		state[f] = key
+		imported++
 		i.report("imported %s from %s (%.2fs)", strings.Join(names, ", "), filepath.Base(f), time.Since(t0).Seconds())
+		if err := dropPageCache(f); err != nil {
+			klog.V(2).InfoS("page cache of an imported tarball kept", "file", f, "err", err)
+		}
+	}
+	if imported > 0 {
+		if err := dropTreePageCache(i.content); err != nil {
+			klog.V(2).InfoS("page cache of containerd's content store kept", "dir", i.content, "err", err)
+		}
 	}
 	return saveImportState(i.stateFile, state)
 }
