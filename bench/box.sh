@@ -13,11 +13,13 @@
 #     whether shoal survived
 # Usage: bench/box.sh [MEM] [CPUS]    (root; defaults 512M 1; `make build images` first)
 #   SHOAL_ARGS="--kubelet-arg=…" bench/box.sh 512M 1
+#   SHOAL_ARGS="--disable ingress" ADDONS="coredns metrics-server" bench/box.sh 512M 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MEM=${1:-512M}
 CPUS=${2:-1}
 NS=shoal-box
+ADDONS=${ADDONS:-coredns metrics-server traefik} # the Deployments to wait for
 . bench/lib.sh
 BOX=shoal-box
 
@@ -103,7 +105,7 @@ until grep -q "node $NS Ready" "$dir/out.log"; do
   sleep 0.05
 done
 ready=$(date +%s.%N)
-for d in coredns metrics-server traefik; do k -n kube-system rollout status deploy/$d --timeout=300s >/dev/null; done
+for d in $ADDONS; do k -n kube-system rollout status deploy/$d --timeout=300s >/dev/null; done
 addons=$(date +%s.%N)
 cpu0=$(cpu_ticks "$pid")
 sleep 30
@@ -112,7 +114,7 @@ idle=$(tree)
 
 M="bench/box.sh $MEM $CPUS ($CG): shoal server + node + every addon in a cgroup of $MEM and $CPUS CPU, pods inside"
 figure "box $MEM/$CPUS: start -> node Ready" "$(awk "BEGIN{printf \"%.1f\", $ready - $start}")" s "$M"
-figure "box $MEM/$CPUS: start -> every addon rolled out" "$(awk "BEGIN{printf \"%.1f\", $addons - $start}")" s "$M; coredns, metrics-server, traefik"
+figure "box $MEM/$CPUS: start -> every addon rolled out" "$(awk "BEGIN{printf \"%.1f\", $addons - $start}")" s "$M; ${ADDONS// /, }"
 figure "box $MEM/$CPUS: idle tree PSS" "$(sum_pss "$idle")" MB "$M; 30 s after the addons; shoal+containerd+shims+pods"
 figure "box $MEM/$CPUS: idle tree anonymous" "$(sum_anon "$idle")" MB "same processes, RssAnon summed"
 figure "box $MEM/$CPUS: idle shoal process PSS" "$(sum_pss "$pid")" MB "the shoal process alone"

@@ -46,10 +46,10 @@ func (b Box) BudgetFor(r Role) Budget {
 		return Budget{Shoal: b.share(0.6, 160*mi)}
 	case Agent:
 		shoal := b.share(0.15, 48*mi)
-		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet/2 + SharedShims*ShimCost, ShimGroups: SharedShims, ContainerdNice: ContainerdNice}
+		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet/2 + Kernel/2 + SharedShims*ShimCost, ShimGroups: SharedShims, ContainerdNice: ContainerdNice}
 	default:
 		shoal := b.share(0.4, 160*mi)
-		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet + SharedShims*ShimCost, ShimGroups: SharedShims, ContainerdNice: ContainerdNice}
+		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet + Kernel + SharedShims*ShimCost, ShimGroups: SharedShims, ContainerdNice: ContainerdNice}
 	}
 }
 
@@ -74,8 +74,13 @@ const (
 	// WorkingSet is the page cache the shoal binary needs resident
 	// (shoal and containerd both run from it): with less, the box
 	// thrashes — major faults, apiserver timeouts — long before any OOM.
-	// Measured: 67 MB active file pages outside the pods' cgroup.
-	WorkingSet = 80 << 20
+	// Measured from a cold page cache (bench/box.sh drops it): 118 MB of
+	// bin/shoal resident (fincore). The first pass measured 67 MB with a
+	// warm cache, where pages charged outside the box came for free.
+	WorkingSet = 128 << 20
+	// Kernel is the kernel memory cgroup v1 charges to the box (slab,
+	// page tables, socket buffers): 35 MB measured with every addon.
+	Kernel = 32 << 20
 	// PerPod is one pod's cost in the pods' cgroup: pause, bookkeeping,
 	// and a small container.
 	PerPod = 6 << 20
