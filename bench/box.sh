@@ -100,7 +100,7 @@ start=$(date +%s.%N)
 bash -c "echo \$\$ >$MEMCG/cgroup.procs; [[ $CG == v1 ]] && echo \$\$ >$CPUCG/cgroup.procs; exec nsenter --net=/var/run/netns/$NS $BIN server \
   -d $dir -o $dir/kc.yaml --node-name $NS --kubelet-arg=cgroup-root=/$BOX/pods ${SHOAL_ARGS:-}" >"$dir/out.log" 2>"$dir/err.log" &
 pid=$!
-until grep -q "node $NS Ready" "$dir/out.log"; do
+until grep -qs "node $NS Ready" "$dir/out.log"; do
   kill -0 "$pid" 2>/dev/null || { echo "shoal exited:"; tail -5 "$dir/err.log"; exit 1; }
   sleep 0.05
 done

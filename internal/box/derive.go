@@ -45,11 +45,22 @@ func (b Box) BudgetFor(r Role) Budget {
 	case ServerOnly:
 		return Budget{Shoal: b.share(0.6, 160*mi)}
 	case Agent:
-		shoal := b.share(0.15, 48*mi)
-		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet/2 + Kernel/2 + SharedShims*ShimCost, ShimGroups: SharedShims, ContainerdNice: ContainerdNice}
+		// An agent runs less of the binary, and less kernel state.
+		return nodeBudget(b.share(0.15, 48*mi), WorkingSet/2+Kernel/2)
 	default:
-		shoal := b.share(0.4, 160*mi)
-		return Budget{Shoal: shoal, Containerd: 40 * mi, Reserved: shoal + 40*mi + WorkingSet + Kernel + SharedShims*ShimCost, ShimGroups: SharedShims, ContainerdNice: ContainerdNice}
+		return nodeBudget(b.share(0.4, 160*mi), WorkingSet+Kernel)
+	}
+}
+
+// nodeBudget is the budget of a process running a node: shoal's soft
+// limit, containerd's, and what the pods may not take — both, the given
+// page cache and kernel memory, and the shared shims.
+func nodeBudget(shoal, pagesAndKernel int64) Budget {
+	const containerd = 40 << 20
+	return Budget{
+		Shoal: shoal, Containerd: containerd,
+		Reserved:   shoal + containerd + pagesAndKernel + SharedShims*ShimCost,
+		ShimGroups: SharedShims, ContainerdNice: ContainerdNice,
 	}
 }
 

@@ -56,7 +56,9 @@ func assignGroup(path string, n int) error {
 }
 
 // replace writes b to path through a temporary file and a rename, so a
-// crash leaves the old spec or the new one, never half of either.
+// crash leaves the old spec or the new one, never half of either. (shoal's
+// internal/atomicfile does the same but is out of reach: tools/runtime is
+// a module of its own, to keep the shim small.)
 func replace(path string, b []byte) error {
 	info, err := os.Stat(path)
 	if err != nil {
