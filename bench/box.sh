@@ -14,6 +14,9 @@
 # Usage: bench/box.sh [MEM] [CPUS]    (root; defaults 512M 1; `make build images` first)
 #   SHOAL_ARGS="--kubelet-arg=…" bench/box.sh 512M 1
 #   SHOAL_ARGS="--disable ingress" ADDONS="coredns metrics-server" bench/box.sh 512M 1
+#   READAHEAD_KB=8192 bench/box.sh 512M 1   (the disk's readahead; default 128, see below)
+#   LOGS=/tmp/box-logs STOP_AFTER=idle bench/box.sh 512M 1   (keep shoal's logs; stop after the idle
+#   figures, or STOP_AFTER=scale after 5 -> 25)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MEM=${1:-512M}
@@ -22,6 +25,12 @@ NS=shoal-box
 ADDONS=${ADDONS:-coredns metrics-server traefik} # the Deployments to wait for
 . bench/lib.sh
 BOX=shoal-box
+# A page fault in a file mapping reads READAHEAD_KB around it. The kernel's
+# default, and an SD card's or a USB disk's, is 128 KiB; a cloud VM's disk
+# may say 8 MiB, which makes every binary's page cache, charged to the box,
+# several times what a device would hold. The run sets the device's value
+# on the disk that holds the binary and puts the old one back after.
+READAHEAD_KB=${READAHEAD_KB:-128}
 
 # box_procs: every process left in the box (shims outlive shoal).
 box_procs() { find /sys/fs/cgroup/memory/$BOX /sys/fs/cgroup/cpu/$BOX /sys/fs/cgroup/$BOX -name cgroup.procs -exec cat {} + 2>/dev/null || true; }
@@ -79,11 +88,25 @@ p99() {
 }
 sum_anon() { local t=0 p; for p in $1; do t=$((t + $(field "$p" RssAnon))); done; echo $((t / 1024)); }
 # cpu_ticks PID: user + system clock ticks the process has used.
+# throttled_s: seconds the box waited for its CPU quota so far.
+throttled_s() {
+  if [[ $CG == v1 ]]; then awk '$1=="throttled_time"{printf "%.1f", $2/1e9}' "$CPUCG/cpu.stat"
+  else awk '$1=="throttled_usec"{printf "%.1f", $2/1e6}' "$CPUCG/cpu.stat"; fi
+}
 cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 addon_restarts() { k -n kube-system get pods -o jsonpath='{range .items[*]}{range .status.containerStatuses[*]}{.restartCount}{"\n"}{end}{end}' | awk '{s += $1} END {print s + 0}'; }
 available() { k get deploy e -o jsonpath='{.status.availableReplicas}' 2>/dev/null || true; }
 
-cleanup() { set +e; [[ -n "${sampler:-}" ]] && kill "$sampler" 2>/dev/null; [[ -n "${probe:-}" ]] && kill "$probe" 2>/dev/null; stop_shoal; netns_down; box_down; }
+# readahead_file: the read_ahead_kb of the whole disk that holds $1.
+readahead_file() {
+  local dev
+  dev=$(basename "$(findmnt -no SOURCE -T "$1")")
+  [[ -e /sys/class/block/$dev/partition ]] && dev=$(basename "$(readlink -f "/sys/class/block/$dev/..")")
+  echo "/sys/class/block/$dev/queue/read_ahead_kb"
+}
+ra_file=$(readahead_file "$BIN")
+ra_old=$(cat "$ra_file")
+cleanup() { set +e; [[ -n "${LOGS:-}" && -n "${dir:-}" ]] && mkdir -p "$LOGS" && cp "$dir"/*.log "$LOGS/"; [[ -n "${sampler:-}" ]] && kill "$sampler" 2>/dev/null; [[ -n "${probe:-}" ]] && kill "$probe" 2>/dev/null; stop_shoal; netns_down; box_down; echo "$ra_old" >"$ra_file"; }
 trap cleanup EXIT
 PROBE=$(mktemp -d)/apiprobe
 go build -o "$PROBE" ./bench/apiprobe
@@ -95,6 +118,7 @@ mkdir -p "$dir/agent/images" && cp dist/images/*.tar "$dir/agent/images/"
 # to the box: an earlier run would lend this one the binary's pages for
 # free. A real device has no such cache: start from an empty one.
 sync && echo 3 >/proc/sys/vm/drop_caches
+echo "$READAHEAD_KB" >"$ra_file"
 start=$(date +%s.%N)
 # The launching shell joins the box, then becomes shoal.
 bash -c "echo \$\$ >$MEMCG/cgroup.procs; [[ $CG == v1 ]] && echo \$\$ >$CPUCG/cgroup.procs; exec nsenter --net=/var/run/netns/$NS $BIN server \
@@ -105,6 +129,7 @@ until grep -qs "node $NS Ready" "$dir/out.log"; do
   sleep 0.05
 done
 ready=$(date +%s.%N)
+ready_cpu=$(cpu_ticks "$pid") ready_throttled=$(throttled_s)
 for d in $ADDONS; do k -n kube-system rollout status deploy/$d --timeout=300s >/dev/null; done
 addons=$(date +%s.%N)
 cpu0=$(cpu_ticks "$pid")
@@ -112,13 +137,16 @@ sleep 30
 idle_cpu=$(awk -v a="$cpu0" -v b="$(cpu_ticks "$pid")" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", (b - a) / hz / 30 * 100}')
 idle=$(tree)
 
-M="bench/box.sh $MEM $CPUS ($CG): shoal server + node + every addon in a cgroup of $MEM and $CPUS CPU, pods inside"
+M="bench/box.sh $MEM $CPUS ($CG): shoal server + node + every addon in a cgroup of $MEM and $CPUS CPU, pods inside, disk readahead $READAHEAD_KB KiB"
 figure "box $MEM/$CPUS: start -> node Ready" "$(awk "BEGIN{printf \"%.1f\", $ready - $start}")" s "$M"
+figure "box $MEM/$CPUS: shoal CPU to node Ready" "$(awk -v t="$ready_cpu" -v hz="$(getconf CLK_TCK)" 'BEGIN{printf "%.1f", t / hz}')" s "the shoal process's user+system CPU until then"
+figure "box $MEM/$CPUS: box throttled before node Ready" "$ready_throttled" s "time the box's processes waited for its CPU quota (cpu.stat): CPU-bound when it grows"
 figure "box $MEM/$CPUS: start -> every addon rolled out" "$(awk "BEGIN{printf \"%.1f\", $addons - $start}")" s "$M; ${ADDONS// /, }"
 figure "box $MEM/$CPUS: idle tree PSS" "$(sum_pss "$idle")" MB "$M; 30 s after the addons; shoal+containerd+shims+pods"
 figure "box $MEM/$CPUS: idle tree anonymous" "$(sum_anon "$idle")" MB "same processes, RssAnon summed"
 figure "box $MEM/$CPUS: idle shoal process PSS" "$(sum_pss "$pid")" MB "the shoal process alone"
 figure "box $MEM/$CPUS: idle shoal process CPU" "$idle_cpu" % "the shoal process over those 30 s (100 % = one CPU): the Go soft limit's GC cost shows here"
+[[ "${STOP_AFTER:-}" == idle ]] && exit 0
 
 k create deployment e --image=localhost/shoal-echo:v1 --replicas=5 >/dev/null
 t5=$(date +%s.%N)
@@ -148,6 +176,7 @@ figure "box $MEM/$CPUS: peak anonymous during 5 -> 25" "$peak" MB "$S; the box's
 figure "box $MEM/$CPUS: major faults during 5 -> 25" "$(($(major_faults) - faults0))" faults "$S; thrashing shows here"
 figure "box $MEM/$CPUS: OOM kills during 5 -> 25" "$(($(oom_kills) - ooms0))" kills "$S"
 figure "box $MEM/$CPUS: addon restarts so far" "$(addon_restarts)" restarts "kube-system containers' restartCount, summed: a starved addon fails its probes and restarts"
+[[ "${STOP_AFTER:-}" == scale ]] && exit 0
 
 # More than fits: 60 asked for.
 ooms0=$(oom_kills)
