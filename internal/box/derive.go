@@ -85,16 +85,21 @@ const (
 	// WorkingSet is the page cache the shoal binary needs resident
 	// (shoal and containerd both run from it): with less, the box
 	// thrashes — major faults, apiserver timeouts — long before any OOM.
-	// Measured from a cold page cache (bench/box.sh drops it): 118 MB of
-	// bin/shoal resident (fincore). The first pass measured 67 MB with a
-	// warm cache, where pages charged outside the box came for free.
-	WorkingSet = 128 << 20
+	// Measured from a cold page cache (bench/box.sh drops it) with the
+	// disk readahead of a device (128 KiB): 74–82 MB of bin/shoal resident
+	// (fincore) with every addon and a dozen pods. A disk with 8 MiB of
+	// readahead (this VM's) makes it 118 MB and thrashes; the first pass
+	// measured 67 MB with a warm cache, whose pages came for free.
+	WorkingSet = 80 << 20
 	// Kernel is the kernel memory cgroup v1 charges to the box (slab,
 	// page tables, socket buffers): 35 MB measured with every addon.
 	Kernel = 32 << 20
-	// PerPod is one pod's cost in the pods' cgroup: pause, bookkeeping,
-	// and a small container.
-	PerPod = 6 << 20
+	// PerPod is one pod's cost in the pods' cgroup, on average: an echo
+	// pod (pause and a small server) measured 1.5–2.4 MB, the addons'
+	// pods 17 (CoreDNS), 28 (Traefik) and 31 MB (metrics-server) with
+	// their binaries' pages; 25 small pods and the three addons average
+	// 4.1 MB.
+	PerPod = 4 << 20
 	// ShimCost is one containerd shim (≈ 3.5 MB anonymous, the Go
 	// runtime's floor), outside the pods' cgroup.
 	ShimCost = 4 << 20
