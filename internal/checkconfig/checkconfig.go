@@ -16,6 +16,7 @@ type Level string
 const (
 	Required Level = "required" // the node cannot run without it
 	Optional Level = "optional" // one option needs it
+	Advised  Level = "advised"  // shoal runs without it; a small device needs it
 )
 
 // Result is one probe's outcome.
@@ -40,6 +41,9 @@ func Run(cgroupMode string) []Result {
 		exists("IPVS", Optional, "/proc/net/ip_vs", "kube-proxy ipvs mode (shoal uses iptables)"),
 	}
 	out = append(out, Result{Name: "cgroups", Level: Required, OK: true, Detail: cgroupMode + " (cgroupfs driver)"})
+	if exe, err := os.Executable(); err == nil {
+		out = append(out, readahead("/sys", exe))
+	}
 	return out
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/internal/box"
+	"github.com/shoal-dev/shoal/internal/checkconfig"
 )
 
 // TestSmallBoxSizesItself: shoal started inside a 1 GiB memory cgroup
@@ -49,6 +50,14 @@ func TestSmallBoxSizesItself(t *testing.T) {
 	want := b.Kubelet(box.ServerWithNode)
 	if line := "Go soft memory limit " + strconv.FormatInt(b.BudgetFor(box.ServerWithNode).Shoal>>20, 10) + " MiB"; !strings.Contains(s.out.String(), line) {
 		t.Errorf("no %q in shoal's output", line)
+	}
+	// A disk that reads more than a device's readahead around each page
+	// fault is named at start (this VM's disk: 8 MiB).
+	if disk, kb, err := checkconfig.Readahead("/sys", shoalBin(t)); err == nil {
+		warned := strings.Contains(s.out.String(), disk+" reads "+strconv.Itoa(kb)+" KiB around every page fault")
+		if warned != (kb > checkconfig.MaxReadaheadKB) {
+			t.Errorf("disk %s with %d KiB of readahead: warned %v; shoal's output:\n%s", disk, kb, warned, s.out.String())
+		}
 	}
 	pods := s.mustKubectl(33, "", "get", "node", h.name, "-o", "jsonpath={.status.capacity.pods}")
 	if pods != strconv.Itoa(int(want.MaxPods)) {
