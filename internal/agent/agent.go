@@ -34,49 +34,49 @@ func Run(ctx context.Context, cfg *config.AgentCommand, out io.Writer) error {
 	if cfg.Server != "" {
 		components, stack, err = joined(ctx, cfg, report)
 	} else {
-		stack, err = local(cfg, start, report)
+		components, stack, err = local(cfg, start, report)
 	}
 	if err != nil {
 		return err
 	}
-	runner := &lifecycle.Runner{Components: append(components, stack.Components...), Report: report}
+	runner := &lifecycle.Runner{Components: stack.List(components...), Report: report}
 	return runner.Run(ctx, func() error {
 		node.ReportReady(ctx, stack.Client, cfg.NodeName, start, report)
 		return nil
 	})
 }
 
-// local builds the stack of an agent on a server's own data dir.
-func local(cfg *config.AgentCommand, start time.Time, report func(string, ...any)) (*node.Stack, error) {
+// local builds the stack of an agent on a server's own data dir, and the
+// claim of its name.
+func local(cfg *config.AgentCommand, start time.Time, report func(string, ...any)) ([]lifecycle.Component, *node.Stack, error) {
 	paths := config.NewPaths(cfg.DataDir)
 	cluster, err := config.ReadCluster(paths.ClusterFile())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	nc, _, err := certs.EnsureNode(certs.Layout(paths), cfg.AgentPaths.TLS, cfg.NodeName, cfg.NodeIP, start)
 	if err != nil {
-		return nil, fmt.Errorf("node certificates: %w", err)
+		return nil, nil, fmt.Errorf("node certificates: %w", err)
 	}
 	stack, err := node.New(&node.Config{Agent: cfg.Agent, Cluster: cluster, Certs: nc,
 		Role: box.Agent}, report)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	stack.Components = append(stack.Components, node.Upgraders(cfg.Agent, stack, upgrade.FromDir(paths.Upgrades), report)...)
 	// Claim the node's name (and IP) as a joining agent would, with the
 	// server's admin identity this data dir holds.
 	password, err := nodeclaim.Password(cfg.AgentPaths.Etc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	admin, err := clientcmd.BuildConfigFromFlags("", paths.Cred("admin"))
 	if err != nil {
-		return nil, fmt.Errorf("admin kubeconfig: %w", err)
+		return nil, nil, fmt.Errorf("admin kubeconfig: %w", err)
 	}
 	claim, err := nodeclaim.NewLocal(admin, cfg.NodeName, cfg.NodeIP, password)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	stack.Components = append([]lifecycle.Component{claim}, stack.Components...)
-	return stack, nil
+	return []lifecycle.Component{claim}, stack, nil
 }

@@ -41,6 +41,10 @@ func (r *Runner) Run(ctx context.Context, onReady func() error) error {
 			}
 			return err
 		}
+		if _, bg := c.(*Background); bg {
+			r.report("%s starting in the background", c.Name())
+			continue
+		}
 		r.report("%s ready (%.2fs)", c.Name(), time.Since(t0).Seconds())
 	}
 	if onReady != nil {

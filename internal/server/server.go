@@ -89,29 +89,15 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		// First, so a busy port fails start-up at once and the egress
 		// socket exists before kube-apiserver dials through it.
 		sup,
-		controlplane.NewAPIServer(cfg, c, ds.Client(), admin),
-		controlplane.NewScheduler(cfg),
-		controlplane.NewControllerManager(cfg, c, admin),
-		controlplane.NewRBAC(admin),
-		deploy.New(cfg.Paths.Manifests, filepath.Join(cfg.Paths.EtcDir, "manifests-applied.json"), admin, report),
-		&certs.Renewal{Dirs: []string{cfg.Paths.TLSDir, filepath.Join(cfg.Paths.TLSDir, "etcd")}},
 	}
-	controllers, err := addonControllers(cfg, admin, report)
+	plane, err := controlPlane(cfg, c, ds, admin, report)
 	if err != nil {
 		return err
 	}
-	components = append(components, controllers...)
-	if !cfg.DisableSnapshots {
-		src := snapshot.Source{DBFile: cfg.Paths.DBFile}
-		if cfg.Datastore == config.DatastoreEtcd {
-			c := ds.Client()
-			src = snapshot.Source{Etcd: &c}
-		}
-		components = append(components, &snapshot.Scheduler{Source: src, Dir: cfg.SnapshotDir,
-			Node: cfg.NodeNameOrHost(), Spec: cfg.SnapshotCron, Retention: cfg.SnapshotRetention, Report: report})
-	}
 	var stack *node.Stack
-	if !cfg.DisableAgent {
+	if cfg.DisableAgent {
+		components = append(components, plane...)
+	} else {
 		releaseAgent, err := flock.Acquire(cfg.AgentPaths.Dir, "--data-dir", "another shoal agent")
 		if err != nil {
 			return err
@@ -124,7 +110,8 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		components = append(append(components, claim), stack.Components...)
+		// containerd and the image import start with the control plane.
+		components = append(components, stack.List(append(plane, claim)...)...)
 	}
 	runner := &lifecycle.Runner{Components: components, Report: report}
 	return runner.Run(ctx, func() error {
@@ -140,6 +127,36 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 		}
 		return nil
 	})
+}
+
+// controlPlane is the control plane's components, after the datastore and
+// the supervisor: kube-apiserver, the scheduler, the controller manager,
+// cluster roles, the manifests, certificate renewal, the addon controllers
+// and the snapshot schedule.
+func controlPlane(cfg *config.Server, c *certs.Server, ds store, admin *rest.Config, report func(string, ...any)) ([]lifecycle.Component, error) {
+	plane := []lifecycle.Component{
+		controlplane.NewAPIServer(cfg, c, ds.Client(), admin),
+		controlplane.NewScheduler(cfg),
+		controlplane.NewControllerManager(cfg, c, admin),
+		controlplane.NewRBAC(admin),
+		deploy.New(cfg.Paths.Manifests, filepath.Join(cfg.Paths.EtcDir, "manifests-applied.json"), admin, report),
+		&certs.Renewal{Dirs: []string{cfg.Paths.TLSDir, filepath.Join(cfg.Paths.TLSDir, "etcd")}},
+	}
+	controllers, err := addonControllers(cfg, admin, report)
+	if err != nil {
+		return nil, err
+	}
+	plane = append(plane, controllers...)
+	if !cfg.DisableSnapshots {
+		src := snapshot.Source{DBFile: cfg.Paths.DBFile}
+		if cfg.Datastore == config.DatastoreEtcd {
+			c := ds.Client()
+			src = snapshot.Source{Etcd: &c}
+		}
+		plane = append(plane, &snapshot.Scheduler{Source: src, Dir: cfg.SnapshotDir,
+			Node: cfg.NodeNameOrHost(), Spec: cfg.SnapshotCron, Retention: cfg.SnapshotRetention, Report: report})
+	}
+	return plane, nil
 }
 
 // writeStartFiles writes what the components read at start: the cluster
