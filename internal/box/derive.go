@@ -106,12 +106,13 @@ const (
 	// SharedShims is how many shims a small box's pods share
 	// (tools/runtime/shim): one per pod cost 100 MB with 30 pods.
 	SharedShims = 4
-	// ContainerdNice: containerd, the shims and runc run in the box's
-	// cgroup beside shoal, each thread weighing as much as an apiserver
-	// thread while 20 pods start. bench/box.sh 512M 1 measured an API
-	// p99 of 0.6–1.7 s during 5 -> 25 pods with and without it: run-to-run
-	// variance hides its effect; kept for the reason above.
-	ContainerdNice = 5
+	// ContainerdNice: containerd, the shims, runc and the CNI plugins run
+	// in the box's cgroup beside shoal; while 20 pods start at once on one
+	// CPU, each of their threads weighed as much as an apiserver thread.
+	// bench/box.sh 512M 1, two runs each, API p99 during 5 -> 25 pods:
+	// nice 5: 1.35 and 1.17 s (p50 80 ms); nice 19: 0.49 and 0.67 s
+	// (p50 55 ms), the pods available in 16–19 s instead of 14–18.
+	ContainerdNice = 19
 )
 
 // Kubelet derives the kubelet settings for role in box b: as many pods
