@@ -23,6 +23,7 @@ down() {
   done
   for h in /sys/fs/cgroup/*/; do [[ -d "${h}sb-agent" ]] && find "${h}sb-agent" -depth -type d -exec rmdir {} + 2>/dev/null; done
   ip link del $BR 2>/dev/null
+  readahead_restore
   for d in ${sdir:-} ${adir:-}; do
     grep " $d/" /proc/self/mountinfo | awk '{print $5}' | sort -r | xargs -r -n1 umount -l
     rm -rf "$d"
@@ -31,6 +32,7 @@ down() {
 }
 trap down EXIT
 down
+readahead_set # a device's disk readahead (bench/lib.sh)
 ip link add $BR type bridge && ip addr add 10.92.0.1/24 dev $BR && ip link set $BR up
 i=2
 for ns in sb-server sb-agent; do
@@ -72,7 +74,7 @@ for p in $apid $ctrd; do
   anon=$((anon + $(field $p RssAnon)))
   rss=$((rss + $(field $p VmRSS))); pss=$((pss + $(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup)))
 done
-M="bench/agent.sh: shoal agent in its own network namespace joined to a server in another${BOX_MEM:+, in a $BOX_MEM memory cgroup}"
+M="bench/agent.sh: shoal agent in its own network namespace joined to a server in another${BOX_MEM:+, in a $BOX_MEM memory cgroup}, disk readahead $READAHEAD_KB KiB"
 figure "agent start -> node Ready, cold" "$(printf %.1f "$cold")" s "$M; fresh agent data dir"
 figure "agent start -> node Ready, warm restart" "$(printf %.1f "$warm")" s "$M; restart on the same data dir"
 figure "agent tree idle: VmRSS" $((rss / 1024)) MB "$M; shoal agent + containerd, no pods, ${IDLE}s idle"

@@ -14,7 +14,7 @@
 # Usage: bench/box.sh [MEM] [CPUS]    (root; defaults 512M 1; `make build images` first)
 #   SHOAL_ARGS="--kubelet-arg=…" bench/box.sh 512M 1
 #   SHOAL_ARGS="--disable ingress" ADDONS="coredns metrics-server" bench/box.sh 512M 1
-#   READAHEAD_KB=8192 bench/box.sh 512M 1   (the disk's readahead; default 128, see below)
+#   READAHEAD_KB=8192 bench/box.sh 512M 1   (the disk's readahead; default 128: bench/lib.sh)
 #   LOGS=/tmp/box-logs STOP_AFTER=idle bench/box.sh 512M 1   (keep shoal's logs; stop after the idle
 #   figures, or STOP_AFTER=scale after 5 -> 25)
 set -euo pipefail
@@ -25,12 +25,6 @@ NS=shoal-box
 ADDONS=${ADDONS:-coredns metrics-server traefik} # the Deployments to wait for
 . bench/lib.sh
 BOX=shoal-box
-# A page fault in a file mapping reads READAHEAD_KB around it. The kernel's
-# default, and an SD card's or a USB disk's, is 128 KiB; a cloud VM's disk
-# may say 8 MiB, which makes every binary's page cache, charged to the box,
-# several times what a device would hold. The run sets the device's value
-# on the disk that holds the binary and puts the old one back after.
-READAHEAD_KB=${READAHEAD_KB:-128}
 
 # box_procs: every process left in the box (shims outlive shoal).
 box_procs() { find /sys/fs/cgroup/memory/$BOX /sys/fs/cgroup/cpu/$BOX /sys/fs/cgroup/$BOX -name cgroup.procs -exec cat {} + 2>/dev/null || true; }
@@ -97,16 +91,7 @@ cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 addon_restarts() { k -n kube-system get pods -o jsonpath='{range .items[*]}{range .status.containerStatuses[*]}{.restartCount}{"\n"}{end}{end}' | awk '{s += $1} END {print s + 0}'; }
 available() { k get deploy e -o jsonpath='{.status.availableReplicas}' 2>/dev/null || true; }
 
-# readahead_file: the read_ahead_kb of the whole disk that holds $1.
-readahead_file() {
-  local dev
-  dev=$(basename "$(findmnt -no SOURCE -T "$1")")
-  [[ -e /sys/class/block/$dev/partition ]] && dev=$(basename "$(readlink -f "/sys/class/block/$dev/..")")
-  echo "/sys/class/block/$dev/queue/read_ahead_kb"
-}
-ra_file=$(readahead_file "$BIN")
-ra_old=$(cat "$ra_file")
-cleanup() { set +e; [[ -n "${LOGS:-}" && -n "${dir:-}" ]] && mkdir -p "$LOGS" && cp "$dir"/*.log "$LOGS/"; [[ -n "${sampler:-}" ]] && kill "$sampler" 2>/dev/null; [[ -n "${probe:-}" ]] && kill "$probe" 2>/dev/null; stop_shoal; netns_down; box_down; echo "$ra_old" >"$ra_file"; }
+cleanup() { set +e; [[ -n "${LOGS:-}" && -n "${dir:-}" ]] && mkdir -p "$LOGS" && cp "$dir"/*.log "$LOGS/"; [[ -n "${sampler:-}" ]] && kill "$sampler" 2>/dev/null; [[ -n "${probe:-}" ]] && kill "$probe" 2>/dev/null; stop_shoal; netns_down; box_down; readahead_restore; }
 trap cleanup EXIT
 PROBE=$(mktemp -d)/apiprobe
 go build -o "$PROBE" ./bench/apiprobe
@@ -118,7 +103,7 @@ mkdir -p "$dir/agent/images" && cp dist/images/*.tar "$dir/agent/images/"
 # to the box: an earlier run would lend this one the binary's pages for
 # free. A real device has no such cache: start from an empty one.
 sync && echo 3 >/proc/sys/vm/drop_caches
-echo "$READAHEAD_KB" >"$ra_file"
+readahead_set
 start=$(date +%s.%N)
 # The launching shell joins the box, then becomes shoal.
 bash -c "echo \$\$ >$MEMCG/cgroup.procs; [[ $CG == v1 ]] && echo \$\$ >$CPUCG/cgroup.procs; exec nsenter --net=/var/run/netns/$NS $BIN server \

@@ -6,6 +6,22 @@ KUBECTL=${KUBECTL:-/usr/lib/google-cloud-sdk/bin/kubectl.1.33}
 in_ns() { nsenter --net=/var/run/netns/$NS "$@"; }
 k() { in_ns "$KUBECTL" --kubeconfig "$dir/kc.yaml" "$@"; }
 
+# A page fault in a file mapping reads READAHEAD_KB around it. The kernel's
+# default, and an SD card's or a USB disk's, is 128 KiB; a cloud VM's disk
+# may say 8 MiB, which makes every binary's page cache, charged to a box,
+# several times what a device would hold. readahead_set gives the disk that
+# holds the binary a device's value; readahead_restore puts the old one back.
+READAHEAD_KB=${READAHEAD_KB:-128}
+readahead_set() {
+  local dev
+  dev=$(basename "$(findmnt -no SOURCE -T "$BIN")")
+  [[ -e /sys/class/block/$dev/partition ]] && dev=$(basename "$(readlink -f "/sys/class/block/$dev/..")")
+  ra_file=/sys/class/block/$dev/queue/read_ahead_kb
+  ra_old=$(cat "$ra_file")
+  echo "$READAHEAD_KB" >"$ra_file"
+}
+readahead_restore() { [[ -z "${ra_file:-}" ]] || echo "$ra_old" >"$ra_file"; }
+
 netns_up() {
   netns_down
   ip netns add $NS
