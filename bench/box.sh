@@ -130,6 +130,12 @@ figure "box $MEM/$CPUS: start -> every addon rolled out" "$(awk "BEGIN{printf \"
 figure "box $MEM/$CPUS: idle tree PSS" "$(sum_pss "$idle")" MB "$M; 30 s after the addons; shoal+containerd+shims+pods"
 figure "box $MEM/$CPUS: idle tree anonymous" "$(sum_anon "$idle")" MB "same processes, RssAnon summed"
 figure "box $MEM/$CPUS: idle shoal process PSS" "$(sum_pss "$pid")" MB "the shoal process alone"
+# The idle tree by process kind: PSS / anonymous MB, summed per kind.
+for p in $idle; do
+  kind=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+  [[ $p != "$pid" && $kind == shoal ]] && kind=containerd
+  echo "$kind $(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup") $(field "$p" RssAnon)"
+done | awk '{n[$1]++; pss[$1]+=$2; anon[$1]+=$3} END {for (k in n) printf "    idle: %-16s %2d × %6.1f MB PSS %6.1f MB anon\n", k, n[k], pss[k]/1024, anon[k]/1024}' | sort -k5 -rn
 figure "box $MEM/$CPUS: idle shoal process CPU" "$idle_cpu" % "the shoal process over those 30 s (100 % = one CPU): the Go soft limit's GC cost shows here"
 [[ "${STOP_AFTER:-}" == idle ]] && exit 0
 

@@ -8,7 +8,8 @@
 #   suite: dist/e2e/e2e.test and dist/e2e/ginkgo (tools/e2e, Kubernetes at
 #   shoal's version); kubectl is shoal's own (`shoal kubectl`, same version).
 # Usage: test/conformance/run.sh parallel|serial   (root; `make conformance`)
-#   FOCUS=regex OUTDIR=dir narrow a parallel run (a smoke test of the setup).
+#   FOCUS=regex [OUTDIR=dir] narrow a parallel run (a smoke test of the setup);
+#   its report goes to dist/conformance/…-focused unless OUTDIR says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 MODE=${1:?usage: run.sh parallel|serial}
@@ -16,7 +17,12 @@ PROCS=${PROCS:-4}
 BIN=$(realpath "${SHOAL_BIN:-bin/shoal}")
 E2E=$(realpath dist/e2e)
 K8S_VERSION=$(sed -n 's/^K8S_VERSION := //p' Makefile)
-OUTDIR=${OUTDIR:-docs/conformance/$K8S_VERSION-$MODE}
+# A focused run (a smoke test) must not overwrite the full run's report.
+if [[ -n "${FOCUS:-}" ]]; then
+  OUTDIR=${OUTDIR:-dist/conformance/$K8S_VERSION-$MODE-focused}
+else
+  OUTDIR=${OUTDIR:-docs/conformance/$K8S_VERSION-$MODE}
+fi
 BR=br-sconf
 case $MODE in
   parallel) FOCUS=${FOCUS:-'\[Conformance\]'} SKIP='\[Serial\]|\[Disruptive\]' ;;
