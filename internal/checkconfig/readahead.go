@@ -28,7 +28,7 @@ func Readahead(sysfs, path string) (disk string, kb int, err error) {
 	dev := filepath.Join(sysfs, "dev", "block", fmt.Sprintf("%d:%d", unix.Major(st.Dev), unix.Minor(st.Dev)))
 	dir, err := filepath.EvalSymlinks(dev)
 	if err != nil {
-		return "", 0, fmt.Errorf("readahead of %s: %s is on no block device (%s)", path, path, dev)
+		return "", 0, fmt.Errorf("readahead of %s: on no block device (no %s)", path, dev)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "partition")); err == nil {
 		dir = filepath.Dir(dir)
