@@ -28,10 +28,10 @@ type Budget struct {
 	// ShimGroups is how many containerd shims the node's pods share
 	// (0: one per pod, upstream's default).
 	ShimGroups int
-	// ContainerdNice is containerd's nice value: the shims, runc and CNI
-	// plugins it starts inherit it and yield the CPU to the control plane
-	// (the pods' processes too, which changes nothing among them: their
-	// CPU share is their cgroup's).
+	// ContainerdNice is added to shoal's nice value for containerd: the
+	// shims, runc and CNI plugins it starts inherit it and yield the CPU to
+	// the control plane (the pods' processes too, which changes nothing
+	// among them: their CPU share is their cgroup's).
 	ContainerdNice int
 }
 
@@ -72,8 +72,8 @@ func (b Box) share(f float64, floor int64) int64 {
 // KubeletSettings are the kubelet configuration fields shoal derives from
 // the box (each overridable by --kubelet-arg): what the pods may not take
 // (system-reserved: the host memory and CPUs outside the box and shoal's
-// own memory budget), the hard eviction threshold, and the most pods the memory left
-// can hold. Empty when the box is not small.
+// own memory budget), the hard eviction threshold, and the most pods the
+// memory left can hold. Empty when the box is not small.
 type KubeletSettings struct {
 	SystemReserved map[string]string
 	EvictionHard   map[string]string

@@ -45,7 +45,7 @@ type Settings struct {
 	SystemdCgroup bool   // false on cgroupfs hosts (this one)
 	MemoryLimit   int64  // containerd's Go soft memory limit in bytes (0: none; GOMEMLIMIT wins)
 	ShimGroups    int    // shims the pods share (0: one per pod; SHOAL_SHIM_GROUPS wins)
-	Nice          int    // containerd's nice value, inherited by what it starts (0: shoal's)
+	Nice          int    // added to shoal's nice value for containerd and what it starts (0: shoal's)
 }
 
 // ShimGroupsEnv is read by shoal's containerd-shim-runc-v2

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -117,15 +118,8 @@ func (p *Process) runOnce(ctx context.Context) error {
 	// containerd dies with shoal; the shims it started (and so the pods)
 	// live on and are adopted again by the next containerd.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	if err := startNice(cmd, p.settings.Nice); err != nil {
 		return fmt.Errorf("start containerd: %w", err)
-	}
-	// On a small box containerd, and so the shims and runc it starts,
-	// yields the CPU to the control plane: pod starts wait, the API answers.
-	if p.settings.Nice != 0 {
-		if err := syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, p.settings.Nice); err != nil {
-			klog.ErrorS(err, "containerd keeps the default CPU priority", "nice", p.settings.Nice)
-		}
 	}
 	p.pid.Store(int64(cmd.Process.Pid))
 	defer p.pid.Store(0)
@@ -191,3 +185,34 @@ func (p *Process) probe(ctx context.Context) error {
 
 // Stop terminates containerd (not its shims).
 func (p *Process) Stop(ctx context.Context) error { return p.Halt(ctx) }
+
+// startNice starts cmd with nice value nice (0: this process's). On a small
+// box containerd, and so the shims, runc and CNI plugins it starts, yields
+// the CPU to the control plane: pod starts wait, the API answers. The fork
+// happens on this goroutine's thread and the child inherits that thread's
+// nice value from its first instruction, so every thread containerd creates
+// has it too (renicing the child after Start raced with the threads its Go
+// runtime starts at once).
+func startNice(cmd *exec.Cmd, nice int) error {
+	if nice == 0 {
+		return cmd.Start()
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := syscall.Gettid()
+	// getpriority(2) returns 20 - nice.
+	raw, err := syscall.Getpriority(syscall.PRIO_PROCESS, tid)
+	if err != nil {
+		return fmt.Errorf("nice %d: %w", nice, err)
+	}
+	own := 20 - raw
+	if err := syscall.Setpriority(syscall.PRIO_PROCESS, tid, own+nice); err != nil {
+		klog.ErrorS(err, "containerd keeps shoal's CPU priority", "nice", nice)
+		return cmd.Start()
+	}
+	startErr := cmd.Start()
+	if err := syscall.Setpriority(syscall.PRIO_PROCESS, tid, own); err != nil {
+		klog.ErrorS(err, "a shoal thread keeps containerd's CPU priority", "nice", own+nice)
+	}
+	return startErr
+}

@@ -13,8 +13,8 @@ import (
 // writes it) and, read twice, sits on the active list. Measured with
 // bench/box.sh 512M 1 from a cold cache: ≈ 220 MB of active file pages
 // right after the first boot's import — the tarballs shoal read and the
-// content-store blobs containerd wrote — against 512 MB; the box thrashed
-// before the addons rolled out. Neither is read again (the unpacked
+// content-store blobs containerd wrote — against 512 MB (with this VM's
+// 8 MiB disk readahead, which made every read larger; see ADR 0012). Neither is read again (the unpacked
 // snapshots are what containers run), so they are dropped once on disk.
 
 // dropPageCache writes path's dirty pages, then asks the kernel to forget

@@ -88,6 +88,21 @@ func TestSmallBoxSizesItself(t *testing.T) {
 	if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) < 17 || f[16] != strconv.Itoa(box.ContainerdNice) {
 		t.Errorf("containerd's nice value: %v, want %d", f, box.ContainerdNice)
 	}
+	// Every thread, not only the first: the ones its Go runtime started
+	// at once too (they fork the shims and runc).
+	tasks, _ := filepath.Glob("/proc/" + strings.Fields(string(ctrd))[0] + "/task/*/stat")
+	for _, task := range tasks {
+		stat, err := os.ReadFile(task)
+		if err != nil {
+			continue // the thread ended
+		}
+		if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) < 17 || f[16] != strconv.Itoa(box.ContainerdNice) {
+			t.Errorf("containerd thread %s: nice %v, want %d", task, f, box.ContainerdNice)
+		}
+	}
+	if len(tasks) < 2 {
+		t.Errorf("containerd has %d threads listed; want its Go runtime's several", len(tasks))
+	}
 	checkSharedShims(t, s, dir)
 	// Sizing to the box turns no API off: every group a user expects is served.
 	served := s.mustKubectl(33, "", "api-versions")
