@@ -26,9 +26,13 @@ LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 .PHONY: scale bench-addons conformance conformance-serial conformance-deps test-os release all build build-next deps test-deps run test unit integration bench clean images runtime
 all: build
 
-build: bin/shoal
+build: bin/shoal bin/shoal-agent
 bin/shoal: runtime FORCE
 	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/shoal ./cmd/shoal
+# The agent's own binary: the same source without the control plane and its
+# commands (build tag agentonly; ADR 0013), for devices that only join.
+bin/shoal-agent: runtime FORCE
+	$(GO) build -tags $(TAGS),agentonly -ldflags "$(LDFLAGS)" -o bin/shoal-agent ./cmd/shoal
 FORCE:
 
 # The same source with the next version string: what the upgrade test
@@ -38,12 +42,16 @@ bin/shoal-next: runtime FORCE
 	$(GO) build -tags $(TAGS) -ldflags "$(subst Version=$(VERSION),Version=$(VERSION)-next,$(LDFLAGS))" -o bin/shoal-next ./cmd/shoal
 
 # The node's own executables, built from their upstream modules (pinned in
-# tools/runtime/go.mod) and embedded gzipped into bin/shoal: runc (static,
-# with seccomp), containerd-shim-runc-v2, and the CNI reference plugins.
+# tools/runtime/go.mod) and embedded gzipped into bin/shoal: containerd
+# (ADR 0013), runc (static, with seccomp), containerd-shim-runc-v2, and the
+# CNI reference plugins.
 RUNTIME_DIR := internal/runtimebin/assets
-RUNTIME_BINS := runc containerd-shim-runc-v2 bridge host-local loopback portmap
+RUNTIME_BINS := containerd runc containerd-shim-runc-v2 bridge host-local loopback portmap
 RUNTIME_GZ := $(RUNTIME_BINS:%=$(RUNTIME_DIR)/%.gz)
-runtime: $(RUNTIME_GZ) $(RUNTIME_DIR)/pause.tar
+runtime: $(RUNTIME_DIR)/SHA256SUMS $(RUNTIME_DIR)/pause.tar
+# What identifies the set: a node unpacks it again only when this changes.
+$(RUNTIME_DIR)/SHA256SUMS: $(RUNTIME_GZ)
+	cd $(RUNTIME_DIR) && sha256sum $(RUNTIME_BINS:%=%.gz) > SHA256SUMS
 $(RUNTIME_DIR)/pause.tar: $(IMAGES)/pause.tar
 	cp $< $@
 $(RUNTIME_DIR)/runc.gz: tools/runtime/go.mod | deps
@@ -51,6 +59,13 @@ $(RUNTIME_DIR)/runc.gz: tools/runtime/go.mod | deps
 	  -ldflags "-s -w -X main.version=$$($(GO) list -m -f '{{.Version}}' github.com/opencontainers/runc | tr -d v) -extldflags -static" \
 	  -o $(CURDIR)/dist/runtime/runc github.com/opencontainers/runc
 	gzip -9 -n -c dist/runtime/runc > $@
+# containerd is upstream's cmd/containerd with its built-in plugins (CRI
+# included), less the snapshotters this build of shoal never had.
+$(RUNTIME_DIR)/containerd.gz: tools/runtime/go.mod
+	cd tools/runtime && CGO_ENABLED=0 $(GO) build -trimpath -tags "no_btrfs no_devmapper no_zfs no_tracing" -ldflags "-s -w \
+	  -X github.com/containerd/containerd/v2/version.Version=$$($(GO) list -m -f '{{.Version}}' github.com/containerd/containerd/v2)" \
+	  -o $(CURDIR)/dist/runtime/containerd github.com/containerd/containerd/v2/cmd/containerd
+	gzip -9 -n -c dist/runtime/containerd > $@
 # The shim is upstream's runc shim behind shoal's grouping wrapper
 # (tools/runtime/shim: pods share SHOAL_SHIM_GROUPS shims on a small box).
 $(RUNTIME_DIR)/containerd-shim-runc-v2.gz: tools/runtime/go.mod $(wildcard tools/runtime/shim/*.go)
@@ -89,7 +104,7 @@ unit:
 	cd tools/runtime && $(GO) test -count=1 ./shim/...
 
 integration:
-	SHOAL_BIN=$(CURDIR)/bin/shoal SHOAL_NEXT_BIN=$(CURDIR)/bin/shoal-next $(GO) test -tags $(TAGS),qemu -count=1 -timeout 45m -v ./test/integration/...
+	SHOAL_BIN=$(CURDIR)/bin/shoal SHOAL_AGENT_BIN=$(CURDIR)/bin/shoal-agent SHOAL_NEXT_BIN=$(CURDIR)/bin/shoal-next $(GO) test -tags $(TAGS),qemu -count=1 -timeout 45m -v ./test/integration/...
 
 # OS images end to end in qemu (software emulation, no KVM): a GRUB disk
 # with two slots, Debian's kernel, busybox; ≈ 1.5 min, also in `make test`.
@@ -152,7 +167,9 @@ release: runtime
 	$(GO) build -tags $(TAGS) -ldflags "-s -w $(LDFLAGS)" -o dist/release/shoal.unpacked ./cmd/shoal
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o dist/release/shoal-unpack ./cmd/shoal-unpack
 	$(GO) run ./tools/pack -front dist/release/shoal-unpack -in dist/release/shoal.unpacked -out dist/release/shoal
-	@for f in bin/shoal dist/release/shoal.unpacked dist/release/shoal; do \
+	$(GO) build -tags $(TAGS),agentonly -ldflags "-s -w $(LDFLAGS)" -o dist/release/shoal-agent.unpacked ./cmd/shoal
+	$(GO) run ./tools/pack -front dist/release/shoal-unpack -in dist/release/shoal-agent.unpacked -out dist/release/shoal-agent
+	@for f in bin/shoal dist/release/shoal.unpacked dist/release/shoal dist/release/shoal-agent; do \
 	  test -e $$f && awk -v f=$$f -v s=$$(stat -c %s $$f) 'BEGIN { printf "%-30s %6.1f MiB\n", f, s / 1048576 }'; done
 
 # The upstream conformance suite against a fresh two-node shoal cluster,

@@ -8,31 +8,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	// containerd's built-in plugins, CRI included, as its own main links them.
-	_ "github.com/containerd/containerd/v2/cmd/containerd/builtins"
-	containerdcmd "github.com/containerd/containerd/v2/cmd/containerd/command"
 	ctrapp "github.com/containerd/containerd/v2/cmd/ctr/app"
 
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/containerd"
 	"github.com/shoal-dev/shoal/internal/crictl"
 )
-
-// newContainerdCommand is the child process the agent supervises; users
-// have no reason to run it by hand.
-func newContainerdCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:                "containerd",
-		Hidden:             true,
-		DisableFlagParsing: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := containerdcmd.App().Run(context.Background(), append([]string{"containerd"}, args...)); err != nil {
-				return fmt.Errorf("containerd: %w", err)
-			}
-			return nil
-		},
-	}
-}
 
 // newCtrCommand is upstream ctr, defaulting to the agent's containerd and
 // the Kubernetes namespace (k8s.io).

@@ -10,7 +10,9 @@ import (
 	"github.com/shoal-dev/shoal/internal/version"
 )
 
-// NewRoot is the `shoal` command with every subcommand.
+// NewRoot is the `shoal` command with every subcommand of this build: the
+// full binary, or the agent's (build tag agentonly, ADR 0013) without the
+// control plane's commands.
 func NewRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "shoal",
@@ -27,7 +29,8 @@ func NewRoot() *cobra.Command {
 		},
 		Run: func(cmd *cobra.Command, _ []string) { _ = cmd.Help() },
 	}
-	root.AddCommand(newServerCommand(), newAgentCommand(), newUpgradeWatchdogCommand(), newOSCommand(), newGitOpsCommand(), newTokenCommand(), newCheckConfigCommand(), newCertificateCommand(), newSecretsEncryptCommand(), newSnapshotCommand(), newImagesCommand(), newCrictlCommand(), newKubectlCommand(), newContainerdCommand(), newCtrCommand(), &cobra.Command{
+	root.AddCommand(serverCommands()...)
+	root.AddCommand(newAgentCommand(), newUpgradeWatchdogCommand(), newOSCommand(), newCheckConfigCommand(), newImagesCommand(), newCrictlCommand(), newCtrCommand(), &cobra.Command{
 		Use:   "version",
 		Short: "Print shoal's and Kubernetes' versions",
 		Args:  cobra.NoArgs,
@@ -39,8 +42,8 @@ func NewRoot() *cobra.Command {
 // Main runs shoal with os.Args and returns the process exit code. Invoked
 // through a symlink named kubectl, it behaves as kubectl.
 func Main() int {
-	if filepath.Base(os.Args[0]) == "kubectl" {
-		return runKubectl(os.Args[1:])
+	if code, ok := runAs(filepath.Base(os.Args[0]), os.Args[1:]); ok {
+		return code
 	}
 	root := NewRoot()
 	if err := root.Execute(); err != nil {

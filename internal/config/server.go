@@ -11,10 +11,10 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/robfig/cron/v3"
 	"github.com/spf13/pflag"
 
 	"github.com/shoal-dev/shoal/internal/addons"
-	"github.com/shoal-dev/shoal/internal/snapshot"
 )
 
 // Default locations, as K3s users expect them (with shoal's names).
@@ -289,8 +289,9 @@ func (s *Server) completeSnapshots() error {
 	} else if abs, err := filepath.Abs(s.SnapshotDir); err == nil {
 		s.SnapshotDir = abs
 	}
-	if err := snapshot.ParseSchedule(s.SnapshotCron); err != nil {
-		return err
+	// The snapshot schedule is a standard five-field cron spec.
+	if _, err := cron.ParseStandard(s.SnapshotCron); err != nil {
+		return fmt.Errorf("--etcd-snapshot-schedule-cron %q: %w", s.SnapshotCron, err)
 	}
 	if s.SnapshotRetention < 1 {
 		return fmt.Errorf("--etcd-snapshot-retention %d: must be at least 1", s.SnapshotRetention)

@@ -22,28 +22,23 @@ import (
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
 
-// Process is containerd as a supervised child of the shoal binary.
+// Process is containerd as a supervised child process, run from the
+// executable runtimebin unpacked into the node's bin dir.
 type Process struct {
 	lifecycle.Task
 	settings Settings
-	self     string // path of the shoal binary
 	pid      atomic.Int64
 }
 
 var _ lifecycle.Component = (*Process)(nil)
 
-// NewProcess prepares containerd; nothing runs until Start. shoalBinary
-// is the binary to run as `shoal containerd`; empty means this process's.
-func NewProcess(s Settings, shoalBinary string) (*Process, error) {
-	if shoalBinary == "" {
-		self, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("containerd: find own binary: %w", err)
-		}
-		shoalBinary = self
-	}
-	return &Process{settings: s, self: shoalBinary}, nil
+// NewProcess prepares containerd; nothing runs until Start.
+func NewProcess(s Settings) *Process {
+	return &Process{settings: s}
 }
+
+// Binary is the containerd executable: the one in the node's bin dir.
+func (p *Process) Binary() string { return filepath.Join(p.settings.CNIBin, "containerd") }
 
 // PID is the current containerd child's process ID (0 if none).
 func (p *Process) PID() int { return int(p.pid.Load()) }
@@ -102,7 +97,7 @@ func (p *Process) runOnce(ctx context.Context) error {
 		return err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(p.self, "containerd", "--config", p.settings.Config)
+	cmd := exec.Command(p.Binary(), "--config", p.settings.Config)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// containerd finds containerd-shim-runc-v2 on its PATH: shoal's bin
 	// dir (which also holds runc and the CNI plugins) comes first.

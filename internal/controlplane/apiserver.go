@@ -28,6 +28,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/datastore"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/tlsprofile"
+	"github.com/shoal-dev/shoal/internal/upstreamargs"
 )
 
 // authenticationConfig lets anonymous requests reach only the health
@@ -126,7 +127,7 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, a
 	if cfg.Profile == config.ProfileCIS {
 		auditSize, auditBackups = "100", "10" // CIS 1.2.18, 1.2.19
 	}
-	args := Args{
+	args := upstreamargs.Args{
 		"advertise-address":             cfg.AdvertiseAddress,
 		"bind-address":                  cfg.BindAddress,
 		"secure-port":                   strconv.Itoa(cfg.APIServerPort),

@@ -21,6 +21,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/tlsprofile"
+	"github.com/shoal-dev/shoal/internal/upstreamargs"
 )
 
 // ControllerManager is kube-controller-manager in-process.
@@ -35,7 +36,7 @@ var _ lifecycle.Component = (*ControllerManager)(nil)
 // admin is the identity used to observe readiness.
 func NewControllerManager(cfg *config.Server, c *certs.Server, admin *rest.Config) *ControllerManager {
 	kubeconfig := cfg.Paths.Cred("controller")
-	args := Args{
+	args := upstreamargs.Args{
 		"kubeconfig":                       kubeconfig,
 		"authentication-kubeconfig":        kubeconfig,
 		"authorization-kubeconfig":         kubeconfig,

@@ -7,7 +7,7 @@
 // the upstream command's RunE but with shoal's context instead of the
 // upstream signal handler, which may only be installed once per process
 // (see docs/adr/0001-in-process-components.md). The argv is built as an
-// Args map, user --kube-*-arg values merged last, and logged.
+// upstreamargs.Args map, user --kube-*-arg values merged last, and logged.
 //
 // This package must not decide certificate identities (package certs) or
 // file locations (package config).

@@ -14,6 +14,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/tlsprofile"
+	"github.com/shoal-dev/shoal/internal/upstreamargs"
 )
 
 // Scheduler is kube-scheduler in-process.
@@ -28,7 +29,7 @@ var _ lifecycle.Component = (*Scheduler)(nil)
 // NewScheduler builds the scheduler's argv.
 func NewScheduler(cfg *config.Server) *Scheduler {
 	kubeconfig := cfg.Paths.Cred("scheduler")
-	args := Args{
+	args := upstreamargs.Args{
 		"kubeconfig":                kubeconfig,
 		"authentication-kubeconfig": kubeconfig,
 		"authorization-kubeconfig":  kubeconfig,

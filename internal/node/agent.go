@@ -75,17 +75,14 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 	}
 	budget := cfg.Box.BudgetFor(cfg.Role)
 	paths := containerd.NewPaths(p.Dir)
-	ctrd, err := containerd.NewProcess(containerd.Settings{
+	ctrd := containerd.NewProcess(containerd.Settings{
 		Paths:         paths,
 		RuncBinary:    filepath.Join(p.Bin, "runc"),
 		SystemdCgroup: false,
 		MemoryLimit:   budget.Containerd,
 		ShimGroups:    budget.ShimGroups,
 		Nice:          budget.ContainerdNice,
-	}, "")
-	if err != nil {
-		return nil, err
-	}
+	})
 	runtime := &lifecycle.Background{Report: report, Components: []lifecycle.Component{
 		ctrd,
 		NewImages(ctrd.Socket(), paths.Content(), p.Images, filepath.Join(p.Etc, "images-imported.json"), report),

@@ -22,9 +22,9 @@ import (
 	kubeletvalidation "k8s.io/kubernetes/pkg/kubelet/apis/config/validation"
 
 	"github.com/shoal-dev/shoal/internal/box"
-	"github.com/shoal-dev/shoal/internal/controlplane"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/tlsprofile"
+	"github.com/shoal-dev/shoal/internal/upstreamargs"
 )
 
 // Kubelet is the upstream kubelet in-process.
@@ -43,7 +43,7 @@ var _ lifecycle.Component = (*Kubelet)(nil)
 // field, then the user's --kubelet-arg values (which may override any
 // config field through its flag).
 func NewKubelet(cfg *Config, criSocket string, client kubernetes.Interface) *Kubelet {
-	args := controlplane.Args{
+	args := upstreamargs.Args{
 		"kubeconfig":        filepath.Join(cfg.AgentPaths.Etc, "kubelet.kubeconfig"),
 		"root-dir":          cfg.AgentPaths.KubeletDir,
 		"cert-dir":          filepath.Join(cfg.AgentPaths.KubeletDir, "pki"),

@@ -14,8 +14,8 @@ import (
 	"k8s.io/klog/v2"
 	proxyapp "k8s.io/kubernetes/cmd/kube-proxy/app"
 
-	"github.com/shoal-dev/shoal/internal/controlplane"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
+	"github.com/shoal-dev/shoal/internal/upstreamargs"
 )
 
 // ProxyHealthz is where kube-proxy answers once its rules are in sync.
@@ -32,7 +32,7 @@ var _ lifecycle.Component = (*KubeProxy)(nil)
 
 // NewKubeProxy builds kube-proxy's argv; user --kube-proxy-arg values win.
 func NewKubeProxy(cfg *Config) *KubeProxy {
-	args := controlplane.Args{
+	args := upstreamargs.Args{
 		"kubeconfig":           filepath.Join(cfg.AgentPaths.Etc, "kube-proxy.kubeconfig"),
 		"hostname-override":    cfg.NodeName,
 		"cluster-cidr":         cfg.ClusterCIDR,

@@ -61,3 +61,25 @@ func TestInstallNamesMissingExecutables(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// With the checksums `make runtime` writes, the set is identified by them:
+// a new SHA256SUMS installs again, the same one does not.
+func TestInstallIdentifiesTheSetByItsChecksums(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bin")
+	m := fakeAssets(t, "v1")
+	m["assets/"+sumsFile] = &fstest.MapFile{Data: []byte("aaaa  runc.gz\n")}
+	if wrote, err := install(m, dir); err != nil || !wrote {
+		t.Fatalf("first install: wrote=%v err=%v", wrote, err)
+	}
+	if wrote, err := install(m, dir); err != nil || wrote {
+		t.Fatalf("same sums reinstalled: wrote=%v err=%v", wrote, err)
+	}
+	m = fakeAssets(t, "v2")
+	m["assets/"+sumsFile] = &fstest.MapFile{Data: []byte("bbbb  runc.gz\n")}
+	if wrote, err := install(m, dir); err != nil || !wrote {
+		t.Fatalf("new sums: wrote=%v err=%v", wrote, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "containerd")); string(b) != "containerd v2" {
+		t.Fatalf("containerd content %q", b)
+	}
+}

@@ -29,14 +29,6 @@ type Scheduler struct {
 
 var _ lifecycle.Component = (*Scheduler)(nil)
 
-// ParseSchedule checks a cron spec (five fields) for the flag.
-func ParseSchedule(spec string) error {
-	if _, err := cron.ParseStandard(spec); err != nil {
-		return fmt.Errorf("--etcd-snapshot-schedule-cron %q: %w", spec, err)
-	}
-	return nil
-}
-
 // Name implements lifecycle.Component.
 func (s *Scheduler) Name() string { return "snapshot schedule" }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/containerd"
 	"github.com/shoal-dev/shoal/internal/ociimage"
+	"github.com/shoal-dev/shoal/internal/runtimebin"
 )
 
 // TestContainerdSupervisedAndImportsImages runs shoal's embedded containerd
@@ -22,10 +23,11 @@ import (
 func TestContainerdSupervisedAndImportsImages(t *testing.T) {
 	dir := t.TempDir()
 	paths := containerd.NewPaths(filepath.Join(dir, "agent"))
-	p, err := containerd.NewProcess(containerd.Settings{Paths: paths}, shoalBin(t))
-	if err != nil {
+	// containerd runs from the executable shoal carries (ADR 0013).
+	if _, err := runtimebin.Install(paths.CNIBin); err != nil {
 		t.Fatal(err)
 	}
+	p := containerd.NewProcess(containerd.Settings{Paths: paths})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	if err := p.Start(ctx); err != nil {

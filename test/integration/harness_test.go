@@ -40,6 +40,19 @@ func shoalBin(t *testing.T) string {
 	return p
 }
 
+// agentBin is the agent's own build of shoal (make build: bin/shoal-agent).
+func agentBin(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("SHOAL_AGENT_BIN")
+	if p == "" {
+		p, _ = filepath.Abs("../../bin/shoal-agent")
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("shoal-agent binary not found at %s (run make build, or set SHOAL_AGENT_BIN): %v", p, err)
+	}
+	return p
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -98,7 +111,13 @@ func startServerIn(t *testing.T, netns, dataDir string, port int, args ...string
 // network namespace netns ("" for this one).
 func startShoalIn(t *testing.T, netns, command, dataDir string, port int, args ...string) *server {
 	t.Helper()
-	s := newShoalCmd(t, shoalBin(t), netns, command, dataDir, port, args...)
+	return startPipedIn(t, shoalBin(t), netns, command, dataDir, port, args...)
+}
+
+// startPipedIn is startShoalIn with the binary at bin.
+func startPipedIn(t *testing.T, bin, netns, command, dataDir string, port int, args ...string) *server {
+	t.Helper()
+	s := newShoalCmd(t, bin, netns, command, dataDir, port, args...)
 	s.cmd.Stdout = s.out
 	s.cmd.Stderr = s.errOut
 	return s.start()

@@ -3,6 +3,7 @@ package integration
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,14 +32,16 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 `
 
-// joiner is one agent host with its data dir.
+// joiner is one agent host with its data dir, and the binary it runs
+// (bin/shoal, or the agent's own build, bin/shoal-agent).
 type joiner struct {
 	h   *host
 	dir string
+	bin string
 }
 
 func newJoiner(t *testing.T, l *lan, name string, i int) *joiner {
-	j := &joiner{h: l.host(t, name, i), dir: t.TempDir()}
+	j := &joiner{h: l.host(t, name, i), dir: t.TempDir(), bin: shoalBin(t)}
 	t.Cleanup(func() { releaseNode(t, j.h, j.dir) })
 	copyFile(t, filepath.Join(imagesDir(t), "shoal-echo-v1.tar"), filepath.Join(j.dir, "agent", "images", "shoal-echo-v1.tar"))
 	return j
@@ -47,7 +50,7 @@ func newJoiner(t *testing.T, l *lan, name string, i int) *joiner {
 // start runs `shoal agent` for it against server, with token.
 func (j *joiner) start(t *testing.T, server, tok string, extra ...string) *server {
 	args := append([]string{"-d", j.dir, "--server", server, "--token", tok, "--node-name", j.h.name, j.h.cgroupRootArg()}, extra...)
-	return startShoalIn(t, j.h.name, "agent", j.dir, 0, args...)
+	return startPipedIn(t, j.bin, j.h.name, "agent", j.dir, 0, args...)
 }
 
 // refused waits for an agent to exit with an error containing want.
@@ -89,6 +92,12 @@ func TestMultiNode(t *testing.T) {
 	hash, cred, _ := strings.Cut(strings.TrimPrefix(serverToken, "K10"), "::")
 
 	a1, a2, rogue := newJoiner(t, l, "shoal-ma1", 3), newJoiner(t, l, "shoal-ma2", 4), newJoiner(t, l, "shoal-ma3", 5)
+	// The second agent runs the agent's own binary (ADR 0013): it joins,
+	// runs pods and serves them like the full binary does.
+	a2.bin = agentBin(t)
+	if out, err := exec.Command(a2.bin, "server").CombinedOutput(); err == nil || !strings.Contains(string(out), `unknown command "server"`) {
+		t.Errorf("the agent's binary runs a server? err=%v out=%s", err, out)
+	}
 	t.Run("refusals", func(t *testing.T) {
 		refused(t, rogue.start(t, url, "K10"+hash+"::server:wrong-secret-0123456789"), "--token: refused by the server: a wrong, expired or deleted token")
 		refused(t, rogue.start(t, url, "K10"+strings.Repeat("0", 64)+"::"+cred), "the token pins "+strings.Repeat("0", 64))

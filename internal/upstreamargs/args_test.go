@@ -1,4 +1,4 @@
-package controlplane
+package upstreamargs
 
 import (
 	"strings"
