@@ -44,10 +44,18 @@ for ns in sb-server sb-agent; do
   i=$((i + 1))
 done
 sdir=$(mktemp -d /tmp/shoal-bench-server.XXXXXX) adir=$(mktemp -d /tmp/shoal-bench-agent.XXXXXX)
-nsenter --net=/var/run/netns/sb-server "$BIN" server -d "$sdir" -o "$sdir/kc.yaml" --disable-agent \
+# The server runs from a copy of the binary: on a device the agent shares
+# no page of it with a server, and PSS must not divide them between both.
+cp "$BIN" "$sdir/shoal-server"
+nsenter --net=/var/run/netns/sb-server "$sdir/shoal-server" server -d "$sdir" -o "$sdir/kc.yaml" --disable-agent \
   --disable coredns,servicelb,local-storage,metrics-server,ingress >"$sdir/out.log" 2>&1 &
 spid=$!
 until grep -q "shoal: server ready in" "$sdir/out.log"; do kill -0 $spid || { tail "$sdir/out.log"; exit 1; }; sleep 0.1; done
+
+# A cold page cache, as on a device after boot: a binary left in the cache
+# by the build maps more of its pages at each fault (fault-around) and
+# would inflate the agent's PSS.
+sync && echo 3 >/proc/sys/vm/drop_caches
 
 # run_agent VAR: starts the agent, waits for Ready, sets VAR to the seconds.
 run_agent() {
@@ -57,7 +65,7 @@ run_agent() {
     mkdir -p /sys/fs/cgroup/memory/sb-agent && echo "$BOX_MEM" >/sys/fs/cgroup/memory/sb-agent/memory.limit_in_bytes
     join="echo \$\$ >/sys/fs/cgroup/memory/sb-agent/cgroup.procs;"
   fi
-  bash -c "$join exec nsenter --net=/var/run/netns/sb-agent $BIN agent -d $adir --server https://10.92.0.2:6443 \
+  bash -c "$join exec nsenter --net=/var/run/netns/sb-agent ${AGENT_BIN:-$BIN} agent -d $adir --server https://10.92.0.2:6443 \
     --token-file $sdir/server/agent-token --node-name sb-agent --kubelet-arg=cgroup-root=/sb-agent" >"$log" 2>&1 &
   apid=$!
   until grep -qs "node sb-agent Ready" "$log"; do kill -0 $apid || { tail "$log"; exit 1; }; sleep 0.05; done
@@ -71,8 +79,9 @@ sleep "$IDLE"
 ctrd=$(pgrep -f "containerd --config $adir/agent/etc/containerd/config.toml" | head -1)
 rss=0 pss=0 anon=0
 for p in $apid $ctrd; do
-  anon=$((anon + $(field $p RssAnon)))
-  rss=$((rss + $(field $p VmRSS))); pss=$((pss + $(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup)))
+  a=$(field $p RssAnon) s=$(awk '/^Pss:/{print $2}' /proc/$p/smaps_rollup)
+  printf '  %-10s PSS %4d MB, anonymous %4d MB\n' "$(cat /proc/$p/comm)" $((s / 1024)) $((a / 1024))
+  anon=$((anon + a)) rss=$((rss + $(field $p VmRSS))) pss=$((pss + s))
 done
 M="bench/agent.sh: shoal agent in its own network namespace joined to a server in another${BOX_MEM:+, in a $BOX_MEM memory cgroup}, disk readahead $READAHEAD_KB KiB"
 figure "agent start -> node Ready, cold" "$(printf %.1f "$cold")" s "$M; fresh agent data dir"
