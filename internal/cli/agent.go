@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/shoal-dev/shoal/internal/agent"
-	"github.com/shoal-dev/shoal/internal/box"
 	"github.com/shoal-dev/shoal/internal/config"
 )
 
@@ -17,7 +16,7 @@ func newAgentCommand() *cobra.Command {
 		Short: "Run a node (containerd, kubelet, kube-proxy, flannel) for the local server's data dir",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runConfigured(cmd, cfg.ConfigFile, cfg.Complete, func() (box.Box, box.Budget) { return cfg.Box, cfg.Budget() }, func(ctx context.Context) error {
+			return runConfigured(cmd, cfg.ConfigFile, cfg.Complete, func() processSettings { return processSettings{cfg.Box, cfg.Budget(), cfg.NodeName, nil} }, func(ctx context.Context) error {
 				return agent.Run(ctx, cfg, cmd.OutOrStdout())
 			})
 		},

@@ -33,12 +33,6 @@ func newCtrCommand() *cobra.Command {
 	}
 }
 
-func defaultEnv(key, value string) {
-	if os.Getenv(key) == "" {
-		os.Setenv(key, value)
-	}
-}
-
 // containerdAddress is $CONTAINERD_ADDRESS, or the socket of the node in
 // the default data dir.
 func containerdAddress() string {

@@ -33,8 +33,8 @@ func newKubectlCommand() *cobra.Command {
 // Without KUBECONFIG or --kubeconfig it uses the kubeconfig shoal server
 // writes.
 func runKubectl(args []string) int {
-	if os.Getenv("KUBECONFIG") == "" && !hasKubeconfigFlag(args) {
-		os.Setenv("KUBECONFIG", defaultKubeconfig())
+	if !hasKubeconfigFlag(args) {
+		defaultEnv("KUBECONFIG", defaultKubeconfig())
 	}
 	argv := append([]string{"kubectl"}, args...)
 	logs.GlogSetter(kubectlcmd.GetLogVerbosity(argv)) //nolint:errcheck

@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/shoal-dev/shoal/internal/box"
 	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/controlplane"
 	"github.com/shoal-dev/shoal/internal/server"
 )
 
@@ -19,7 +19,9 @@ func newServerCommand() *cobra.Command {
 		Short: "Run the control plane and, unless --disable-agent, a local node",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runConfigured(cmd, cfg.ConfigFile, cfg.Complete, func() (box.Box, box.Budget) { return cfg.Box, cfg.Budget() }, func(ctx context.Context) error {
+			return runConfigured(cmd, cfg.ConfigFile, cfg.Complete, func() processSettings {
+				return processSettings{cfg.Box, cfg.Budget(), cfg.NodeName, controlplane.SetProcessKnobs}
+			}, func(ctx context.Context) error {
 				return server.Run(ctx, cfg, cmd.OutOrStdout())
 			})
 		},

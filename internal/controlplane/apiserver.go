@@ -206,11 +206,17 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, a
 // waits for the change to apply.
 const encryptionPoll = 2 * time.Second
 
+// SetProcessKnobs sets the process-wide variables of upstream's that the
+// control plane needs, before any component starts; the process's owner of
+// such settings (cli) calls it once.
+func SetProcessKnobs() {
+	// An exported knob of upstream's, there for exactly this (its
+	// integration tests set it).
+	encryptioncontroller.EncryptionConfigFileChangePollDuration = encryptionPoll
+}
+
 // Start writes the authentication config and runs the apiserver.
 func (a *APIServer) Start(ctx context.Context) error {
-	// An exported knob of upstream's, there for exactly this (its
-	// integration tests set it); set before the apiserver reads it.
-	encryptioncontroller.EncryptionConfigFileChangePollDuration = encryptionPoll
 	if err := atomicfile.Write(a.authConfigPath, []byte(authenticationConfig), 0o600); err != nil {
 		return err
 	}

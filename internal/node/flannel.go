@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -68,8 +67,6 @@ func (f *Flannel) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// flannel's subnet manager finds its node through this variable.
-	os.Setenv("NODE_NAME", c.NodeName)
 	sm, err := kube.NewSubnetManager(ctx, "", f.kubeconfig, "flannel.alpha.coreos.com", netConf, false)
 	if err != nil {
 		return fmt.Errorf("flannel: %w", err)

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/rancher/remotedialer"
-	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -41,7 +40,6 @@ type tunnels struct {
 }
 
 func newTunnels(auth *authenticator, client kubernetes.Interface, report func(string, ...any)) *tunnels {
-	logrus.SetLevel(logrus.FatalLevel) // remotedialer logs every dial; shoal reports state changes itself
 	t := &tunnels{client: client, report: report, entered: map[string]bool{}}
 	t.server = remotedialer.New(func(r *http.Request) (string, bool, error) {
 		c, err := auth.identify(r.Context(), r)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/rancher/remotedialer"
-	"github.com/sirupsen/logrus"
 
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
@@ -44,7 +43,6 @@ func (c *Client) Name() string { return "tunnel" }
 
 // Start connects in the background, forever.
 func (c *Client) Start(ctx context.Context) error {
-	logrus.SetLevel(logrus.FatalLevel) // remotedialer logs every dial
 	ctx, c.cancel = context.WithCancel(ctx)
 	go c.loop(ctx)
 	return nil
