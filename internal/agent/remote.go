@@ -20,10 +20,10 @@ import (
 	"github.com/shoal-dev/shoal/internal/box"
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/join"
+	"github.com/shoal-dev/shoal/internal/joinprotocol"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/loadbalancer"
 	"github.com/shoal-dev/shoal/internal/node"
-	"github.com/shoal-dev/shoal/internal/supervisor"
 	"github.com/shoal-dev/shoal/internal/token"
 	"github.com/shoal-dev/shoal/internal/tunnel"
 	"github.com/shoal-dev/shoal/internal/upgrade"
@@ -71,7 +71,7 @@ func joined(ctx context.Context, cfg *config.AgentCommand, report func(string, .
 		return nil, nil, err
 	}
 	allow := allowLocal(cfg.NodeIP, cfg.NodeName, stack.Client)
-	tun := tunnel.New("wss://"+LoadBalancerAddr+supervisor.PathConnect, tlsCfg, allow, report)
+	tun := tunnel.New("wss://"+LoadBalancerAddr+joinprotocol.PathConnect, tlsCfg, allow, report)
 	upgraders := node.Upgraders(cfg.Agent, stack, upgrade.FromServer("https://"+LoadBalancerAddr, &http.Transport{TLSClientConfig: tlsCfg}), report)
 	return append([]lifecycle.Component{lb, newServerList(lb, u.Host, tlsCfg), tun}, upgraders...), stack, nil
 }

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/internal/atomicfile"
+	"github.com/shoal-dev/shoal/internal/joinprotocol"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/loadbalancer"
-	"github.com/shoal-dev/shoal/internal/supervisor"
 )
 
 // refreshEvery is how often a node asks for the current servers.
@@ -58,7 +58,7 @@ func (s *serverList) Start(ctx context.Context) error {
 }
 
 func (s *serverList) fetch(ctx context.Context) ([]string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+LoadBalancerAddr+supervisor.PathConfig, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+LoadBalancerAddr+joinprotocol.PathConfig, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -68,9 +68,9 @@ func (s *serverList) fetch(ctx context.Context) ([]string, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: %s", supervisor.PathConfig, resp.Status)
+		return nil, fmt.Errorf("%s: %s", joinprotocol.PathConfig, resp.Status)
 	}
-	var cfg supervisor.AgentConfig
+	var cfg joinprotocol.AgentConfig
 	return cfg.Servers, json.NewDecoder(resp.Body).Decode(&cfg)
 }
 

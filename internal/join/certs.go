@@ -10,9 +10,9 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/atomicfile"
 	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/joinprotocol"
 	"github.com/shoal-dev/shoal/internal/nodeclaim"
 	"github.com/shoal-dev/shoal/internal/pki"
-	"github.com/shoal-dev/shoal/internal/supervisor"
 )
 
 // ensureCerts asks the server to sign every certificate that is missing,
@@ -23,7 +23,7 @@ func (c *client) ensureCerts(ctx context.Context, n *certs.Node) error {
 	if err != nil {
 		return err
 	}
-	req := supervisor.NodeCertsRequest{NodeName: c.o.NodeName, NodeIP: c.o.NodeIP, NodePassword: pw,
+	req := joinprotocol.NodeCertsRequest{NodeName: c.o.NodeName, NodeIP: c.o.NodeIP, NodePassword: pw,
 		PublicKeys: map[certs.NodeCert]string{}}
 	clientCA, _ := pki.LoadCert(n.ClientCA)
 	servingCA, _ := pki.LoadCert(n.KubeletServingCA)
@@ -46,8 +46,8 @@ func (c *client) ensureCerts(ctx context.Context, n *certs.Node) error {
 	}
 	// The node password is checked even when every certificate is still
 	// good: a second agent must not run under a claimed name.
-	var resp supervisor.NodeCertsResponse
-	if err := c.do(ctx, http.MethodPost, supervisor.PathNodeCerts, req, &resp); err != nil {
+	var resp joinprotocol.NodeCertsResponse
+	if err := c.do(ctx, http.MethodPost, joinprotocol.PathNodeCerts, req, &resp); err != nil {
 		return err
 	}
 	if err := atomicfile.Write(n.ClientCA, []byte(resp.ClientCA), 0o644); err != nil {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/atomicfile"
 	"github.com/shoal-dev/shoal/internal/certs"
-	"github.com/shoal-dev/shoal/internal/supervisor"
+	"github.com/shoal-dev/shoal/internal/joinprotocol"
 	"github.com/shoal-dev/shoal/internal/token"
 )
 
@@ -36,7 +36,7 @@ type Options struct {
 // Result is what the agent runs with.
 type Result struct {
 	Server string // the server URL that answered
-	Config supervisor.AgentConfig
+	Config joinprotocol.AgentConfig
 	Certs  *certs.Node
 }
 
@@ -57,8 +57,8 @@ func Join(ctx context.Context, o Options) (*Result, error) {
 	if err := c.ensureCerts(ctx, n); err != nil {
 		return nil, err
 	}
-	var cfg supervisor.AgentConfig
-	if err := c.do(ctx, http.MethodGet, supervisor.PathConfig, nil, &cfg); err != nil {
+	var cfg joinprotocol.AgentConfig
+	if err := c.do(ctx, http.MethodGet, joinprotocol.PathConfig, nil, &cfg); err != nil {
 		return nil, err
 	}
 	// Only a join that succeeded pins the CA (and the token hash it was
@@ -80,7 +80,7 @@ var ErrUnreachable = errors.New("server unreachable")
 func fetchCA(ctx context.Context, o Options) ([]byte, error) {
 	insecure := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // verified below against the token's hash
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.Server+supervisor.PathCACerts, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.Server+joinprotocol.PathCACerts, nil)
 	if err != nil {
 		return nil, fmt.Errorf("--server %q: %w", o.Server, err)
 	}
@@ -91,7 +91,7 @@ func fetchCA(ctx context.Context, o Options) ([]byte, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil || resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("--server %s: GET %s: %s %v", o.Server, supervisor.PathCACerts, resp.Status, err)
+		return nil, fmt.Errorf("--server %s: GET %s: %s %v", o.Server, joinprotocol.PathCACerts, resp.Status, err)
 	}
 	got := token.CAHash(body)
 	switch {
@@ -106,7 +106,7 @@ func fetchCA(ctx context.Context, o Options) ([]byte, error) {
 		return nil, fmt.Errorf("--token: the server at %s presents a CA with sha256 %s, but the token pins %s: the token is for another cluster, or something is intercepting the connection", o.Server, got, o.Token.CAHash)
 	}
 	if block, _ := pem.Decode(body); block == nil {
-		return nil, fmt.Errorf("--server %s: %s is not PEM", o.Server, supervisor.PathCACerts)
+		return nil, fmt.Errorf("--server %s: %s is not PEM", o.Server, joinprotocol.PathCACerts)
 	}
 	return body, nil
 }
@@ -133,7 +133,7 @@ func vouched(ctx context.Context, o Options) ([]byte, bool) {
 	}
 	verified := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.Server+supervisor.PathCACerts, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.Server+joinprotocol.PathCACerts, nil)
 	if err != nil {
 		return nil, false
 	}

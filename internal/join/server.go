@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/shoal-dev/shoal/internal/atomicfile"
-	"github.com/shoal-dev/shoal/internal/supervisor"
+	"github.com/shoal-dev/shoal/internal/joinprotocol"
 	"github.com/shoal-dev/shoal/internal/token"
 )
 
@@ -29,8 +29,8 @@ func ServerBootstrap(ctx context.Context, server string, tok token.Token, dataDi
 	roots.AppendCertsFromPEM(caPEM)
 	c := &client{o: o, cred: tok.Credential, http: &http.Client{Timeout: 30 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}}
-	var b supervisor.Bootstrap
-	if err := c.do(ctx, http.MethodGet, supervisor.PathBootstrap, nil, &b); err != nil {
+	var b joinprotocol.Bootstrap
+	if err := c.do(ctx, http.MethodGet, joinprotocol.PathBootstrap, nil, &b); err != nil {
 		return 0, err
 	}
 	for rel, content := range b.Files {

@@ -20,6 +20,7 @@ import (
 	bootstrapapi "k8s.io/cluster-bootstrap/token/api"
 
 	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/joinprotocol"
 	"github.com/shoal-dev/shoal/internal/pki"
 	"github.com/shoal-dev/shoal/internal/token"
 )
@@ -55,7 +56,7 @@ func TestIdentify(t *testing.T) {
 		{name: "stranger certificate", peer: stranger, wantErr: "unknown authority"},
 		{name: "stranger certificate but the token", peer: stranger, bearer: "server:s3cret", want: caller{server: true, agent: true}},
 	} {
-		r := httptest.NewRequest(http.MethodGet, "https://shoal"+PathConfig, nil)
+		r := httptest.NewRequest(http.MethodGet, "https://shoal"+joinprotocol.PathConfig, nil)
 		r.TLS = &tls.ConnectionState{}
 		if tc.peer != nil {
 			r.TLS.PeerCertificates = []*x509.Certificate{tc.peer}
@@ -153,8 +154,8 @@ func TestUnauthorizedBodyRevealsNoToken(t *testing.T) {
 		{name: "expired", id: expiredID, secret: expiredSecret, wantLog: "expired"},
 		{name: "wrong secret", id: expiredID, secret: "xxxxxxxxxxxxxxxx", wantLog: "wrong secret"},
 	} {
-		for path, serve := range map[string]http.HandlerFunc{PathConfig: s.agentConfig, PathNodeCerts: s.nodeCerts,
-			PathBootstrap: s.bootstrap, PathConnect: tun.server.ServeHTTP} {
+		for path, serve := range map[string]http.HandlerFunc{joinprotocol.PathConfig: s.agentConfig, joinprotocol.PathNodeCerts: s.nodeCerts,
+			joinprotocol.PathBootstrap: s.bootstrap, joinprotocol.PathConnect: tun.server.ServeHTTP} {
 			logged = nil
 			r := httptest.NewRequest(http.MethodGet, "https://shoal"+path, nil)
 			r.Header.Set("Authorization", "Bearer "+tc.id+"."+tc.secret)

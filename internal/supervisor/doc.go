@@ -12,5 +12,6 @@
 //
 // It also serves kube-apiserver's egress (an HTTP CONNECT proxy on a unix
 // socket): connections to a node that keeps a tunnel go through it.
-// It owns none of the certificates it serves; package certs does.
+// It owns none of the certificates it serves; package certs does. The
+// paths and messages are package joinprotocol's, shared with the agent side.
 package supervisor

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/shoal-dev/shoal/internal/certs"
+	"github.com/shoal-dev/shoal/internal/joinprotocol"
 	"github.com/shoal-dev/shoal/internal/nodeclaim"
 	"github.com/shoal-dev/shoal/internal/pki"
 	"github.com/shoal-dev/shoal/internal/token"
@@ -27,7 +28,7 @@ func (s *Supervisor) nodeCerts(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req NodeCertsRequest
+	var req joinprotocol.NodeCertsRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(&req); err != nil {
 		http.Error(w, "request body: "+err.Error(), http.StatusBadRequest)
 		return
@@ -56,14 +57,14 @@ func (s *Supervisor) nodeCerts(w http.ResponseWriter, r *http.Request) {
 
 // claim binds the node's name and IP, refusing this server's own node
 // name to any other password before the apiserver is even asked.
-func (s *Supervisor) claim(ctx context.Context, req NodeCertsRequest) error {
+func (s *Supervisor) claim(ctx context.Context, req joinprotocol.NodeCertsRequest) error {
 	if s.cfg.LocalNode != "" && req.NodeName == s.cfg.LocalNode && !token.Equal(nodeclaim.Hash(req.NodePassword), s.cfg.LocalNodeHash) {
 		return fmt.Errorf("node name %s is this server's own node; pick another --node-name", req.NodeName)
 	}
 	return nodeclaim.Claim(ctx, s.cfg.Client, req.NodeName, req.NodeIP, req.NodePassword)
 }
 
-func validateNodeRequest(req NodeCertsRequest) error {
+func validateNodeRequest(req joinprotocol.NodeCertsRequest) error {
 	if errs := validation.IsDNS1123Subdomain(req.NodeName); len(errs) > 0 {
 		return fmt.Errorf("nodeName %q: %s", req.NodeName, errs[0])
 	}
@@ -78,7 +79,7 @@ func validateNodeRequest(req NodeCertsRequest) error {
 
 // signNode signs every requested public key with the CA its leaf needs;
 // the names in each leaf are the claimed ones.
-func (s *Supervisor) signNode(req NodeCertsRequest) (*NodeCertsResponse, error) {
+func (s *Supervisor) signNode(req joinprotocol.NodeCertsRequest) (*joinprotocol.NodeCertsResponse, error) {
 	signers, err := s.cfg.Certs.NodeSigners()
 	if err != nil {
 		return nil, err
@@ -87,7 +88,7 @@ func (s *Supervisor) signNode(req NodeCertsRequest) (*NodeCertsResponse, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := &NodeCertsResponse{Certs: map[certs.NodeCert]string{}, ServerCA: string(serverCA),
+	out := &joinprotocol.NodeCertsResponse{Certs: map[certs.NodeCert]string{}, ServerCA: string(serverCA),
 		ClientCA:         string(pki.EncodeCert(signers[certs.ByClientCA].Cert)),
 		KubeletServingCA: string(pki.EncodeCert(signers[certs.ByKubeletServingCA].Cert))}
 	for _, kind := range certs.NodeCerts {

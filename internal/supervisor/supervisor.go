@@ -21,6 +21,7 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/config"
+	"github.com/shoal-dev/shoal/internal/joinprotocol"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/tlsprofile"
 )
@@ -148,18 +149,18 @@ func (s *Supervisor) Start(ctx context.Context) error {
 func (s *Supervisor) routes(proxy http.Handler) http.Handler {
 	anonymous, agents := newLimiter(20, 40), newLimiter(5, 20)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+PathCACerts, limited(anonymous, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+joinprotocol.PathCACerts, limited(anonymous, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-pem-file")
 		_, _ = w.Write(s.caPEM)
 	}))
-	mux.HandleFunc("GET "+PathPing, limited(anonymous, func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+joinprotocol.PathPing, limited(anonymous, func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte("pong"))
 	}))
-	mux.HandleFunc("GET "+PathConfig, limited(agents, s.agentConfig))
-	mux.HandleFunc("POST "+PathNodeCerts, limited(agents, s.nodeCerts))
-	mux.HandleFunc("GET "+PathConnect, limited(agents, s.tunnels.serveTunnel))
-	mux.HandleFunc("GET "+PathBootstrap, limited(agents, s.bootstrap))
-	mux.HandleFunc("GET "+PathUpgrades+"{file}", limited(agents, s.upgradeBinary))
+	mux.HandleFunc("GET "+joinprotocol.PathConfig, limited(agents, s.agentConfig))
+	mux.HandleFunc("POST "+joinprotocol.PathNodeCerts, limited(agents, s.nodeCerts))
+	mux.HandleFunc("GET "+joinprotocol.PathConnect, limited(agents, s.tunnels.serveTunnel))
+	mux.HandleFunc("GET "+joinprotocol.PathBootstrap, limited(agents, s.bootstrap))
+	mux.HandleFunc("GET "+joinprotocol.PathUpgrades+"{file}", limited(agents, s.upgradeBinary))
 	mux.Handle("/", proxy)
 	return mux
 }
@@ -183,7 +184,7 @@ func (s *Supervisor) agentConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(AgentConfig{Cluster: s.cfg.Cluster, Servers: s.servers(r.Context())})
+	_ = json.NewEncoder(w).Encode(joinprotocol.AgentConfig{Cluster: s.cfg.Cluster, Servers: s.servers(r.Context())})
 }
 
 // servers are the supervisors of every live server: the addresses of the
@@ -249,7 +250,7 @@ func (s *Supervisor) bootstrap(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bootstrap data needs the server token", http.StatusForbidden)
 		return
 	}
-	out := Bootstrap{Files: map[string][]byte{}}
+	out := joinprotocol.Bootstrap{Files: map[string][]byte{}}
 	for rel, abs := range s.cfg.BootstrapFiles {
 		b, err := os.ReadFile(abs)
 		if os.IsNotExist(err) {

@@ -9,7 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/shoal-dev/shoal/internal/supervisor"
+	"github.com/shoal-dev/shoal/internal/joinprotocol"
 )
 
 // Fetch writes the file named (from the servers' upgrades directory) to w.
@@ -20,7 +20,7 @@ type Fetch func(ctx context.Context, file string, w io.Writer) error
 func FromServer(base string, rt http.RoundTripper) Fetch {
 	client := &http.Client{Transport: rt}
 	return func(ctx context.Context, file string, w io.Writer) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+supervisor.PathUpgrades+url.PathEscape(file), nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+joinprotocol.PathUpgrades+url.PathEscape(file), nil)
 		if err != nil {
 			return err
 		}
@@ -30,7 +30,7 @@ func FromServer(base string, rt http.RoundTripper) Fetch {
 		}
 		defer resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("GET %s%s: %s", supervisor.PathUpgrades, file, resp.Status)
+			return fmt.Errorf("GET %s%s: %s", joinprotocol.PathUpgrades, file, resp.Status)
 		}
 		_, err = io.Copy(w, resp.Body)
 		return err

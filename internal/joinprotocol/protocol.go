@@ -1,11 +1,11 @@
-package supervisor
+package joinprotocol
 
 import (
 	"github.com/shoal-dev/shoal/internal/certs"
 	"github.com/shoal-dev/shoal/internal/config"
 )
 
-// The join protocol's paths and messages, shared with package join.
+// The paths a server's supervisor serves.
 const (
 	PathCACerts   = "/cacerts"
 	PathPing      = "/ping"
