@@ -23,7 +23,7 @@ LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) \
 	-X k8s.io/client-go/pkg/version.gitMinor=$(K8S_MINOR) \
 	-X github.com/containerd/containerd/v2/version.Version=$(CONTAINERD_VERSION)
 
-.PHONY: scale bench-addons conformance conformance-serial conformance-deps test-os release all build build-next deps test-deps run test unit integration bench clean images runtime
+.PHONY: lint scale bench-addons conformance conformance-serial conformance-deps test-os release all build build-next deps test-deps run test unit integration bench clean images runtime
 all: build
 
 build: bin/shoal bin/shoal-agent
@@ -97,7 +97,11 @@ run: deps build images
 	bin/shoal server -d $(DATA_DIR) $(ARGS)
 
 # The README's second command, and what CI runs.
-test: deps test-deps build build-next images unit integration
+test: deps test-deps lint build build-next images unit integration
+
+# gofmt, go vet and a shadowed-variable check (tools/lint/lint.sh).
+lint:
+	TAGS=$(TAGS) tools/lint/lint.sh
 
 unit:
 	$(GO) test -tags $(TAGS) -count=1 ./internal/... ./images/... ./tools/pack/... ./tools/conformance-report/...

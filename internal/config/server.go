@@ -152,9 +152,9 @@ func (s *Server) Complete() error {
 		return fmt.Errorf("--secrets-encryption-provider %q: want aescbc or secretbox", s.EncryptionProvider)
 	}
 	if s.TokenFile != "" {
-		b, err := os.ReadFile(s.TokenFile)
-		if err != nil {
-			return fmt.Errorf("--token-file: %w", err)
+		b, rerr := os.ReadFile(s.TokenFile)
+		if rerr != nil {
+			return fmt.Errorf("--token-file: %w", rerr)
 		}
 		if s.Token = strings.TrimSpace(string(b)); s.Token == "" {
 			return fmt.Errorf("--token-file %s: empty", s.TokenFile)

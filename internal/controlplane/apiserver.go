@@ -274,9 +274,9 @@ func (a *APIServer) Ready(ctx context.Context) error {
 			return false, fmt.Errorf("exited: %w", a.Err())
 		default:
 		}
-		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-		if err != nil {
-			last = fmt.Errorf("%w: %s", err, body)
+		body, rerr := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		if rerr != nil {
+			last = fmt.Errorf("%w: %s", rerr, body)
 			return false, nil
 		}
 		return string(body) == "ok", nil

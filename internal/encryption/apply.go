@@ -31,9 +31,9 @@ func WaitApplied(ctx context.Context, client kubernetes.Interface, path string) 
 	want := fmt.Sprintf(`hash="sha256:%x"`, sha256.Sum256(b))
 	var last string
 	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 2*time.Minute, true, func(ctx context.Context) (bool, error) {
-		raw, err := client.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
-		if err != nil {
-			last = err.Error()
+		raw, merr := client.CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+		if merr != nil {
+			last = merr.Error()
 			return false, nil
 		}
 		sc := bufio.NewScanner(bytes.NewReader(raw))

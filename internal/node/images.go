@@ -163,9 +163,9 @@ func ImportFile(ctx context.Context, c *client.Client, path string) ([]string, e
 	r := bufio.NewReader(f)
 	var in io.Reader = r
 	if magic, _ := r.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+		zr, zerr := gzip.NewReader(r)
+		if zerr != nil {
+			return nil, fmt.Errorf("%s: %w", path, zerr)
 		}
 		in = zr
 	}

@@ -39,9 +39,9 @@ func TestCAAndLeafLifecycle(t *testing.T) {
 		{"near expiry renews", withIP(leaf, "10.0.0.9"), now.Add(LeafValidity - RenewBefore + time.Hour), Renewed},
 	}
 	for _, s := range steps {
-		got, err := EnsureLeaf(ca, s.leaf, crt, key, s.at)
-		if err != nil || got != s.want {
-			t.Fatalf("%s: got %v %v, want %v", s.name, got, err, s.want)
+		got, lerr := EnsureLeaf(ca, s.leaf, crt, key, s.at)
+		if lerr != nil || got != s.want {
+			t.Fatalf("%s: got %v %v, want %v", s.name, got, lerr, s.want)
 		}
 	}
 	cert, err := LoadCert(crt)

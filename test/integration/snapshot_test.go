@@ -59,14 +59,14 @@ func testSnapshotRestore(t *testing.T, netns string, port int, extra ...string) 
 		if err != nil || !strings.Contains(out, "restart without --cluster-reset") {
 			t.Fatalf("restore into %s: %v\n%s", d, err, out)
 		}
-		s := startServerIn(t, netns, d, port, args(d)...)
-		s.waitReady(3 * time.Minute)
-		if got := s.mustKubectl(33, "", "-n", "keep-me", "get", "configmap", "note", "-o", "jsonpath={.data.text}"); got != "restored" {
+		restored := startServerIn(t, netns, d, port, args(d)...)
+		restored.waitReady(3 * time.Minute)
+		if got := restored.mustKubectl(33, "", "-n", "keep-me", "get", "configmap", "note", "-o", "jsonpath={.data.text}"); got != "restored" {
 			t.Errorf("after restore into %s the ConfigMap reads %q", d, got)
 		}
 		// New writes work: revisions continue after the restored ones.
-		s.mustKubectl(33, "", "-n", "keep-me", "create", "configmap", "after-restore")
-		return s
+		restored.mustKubectl(33, "", "-n", "keep-me", "create", "configmap", "after-restore")
+		return restored
 	}
 	if err := restoreInto(dir).stop(60 * time.Second); err != nil {
 		t.Fatal(err)

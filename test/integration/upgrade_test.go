@@ -199,12 +199,12 @@ func TestUpgradePlan(t *testing.T) {
 	s.mustKubectl(33, fmt.Sprintf(planTemplate, "to-bad", "bad", "shoal-bad", sum, "", "tier: edge"), "apply", "-f", "-")
 	first, second := agents[0].h.name, agents[1].h.name
 	eventually(t, 4*time.Minute, "the plan to a broken binary fails", func() (bool, string) {
-		out, _ := s.kubectl(33, "", "get", "plan", "to-bad", "-o", "jsonpath={.status.phase} {.status.reason}")
-		return strings.HasPrefix(out, "Failed node "+first+" rolled back"), out
+		phase, _ := s.kubectl(33, "", "get", "plan", "to-bad", "-o", "jsonpath={.status.phase} {.status.reason}")
+		return strings.HasPrefix(phase, "Failed node "+first+" rolled back"), phase
 	})
 	eventually(t, 2*time.Minute, "the rolled-back agent is Ready on "+nextVersion, func() (bool, string) {
-		out, _ := s.kubectl(33, "", "get", "node", first, "-o", `jsonpath={.metadata.annotations.upgrade\.shoal\.io/version} {.spec.unschedulable} {.status.conditions[?(@.type=="Ready")].status}`)
-		return strings.TrimSpace(out) == nextVersion+"  True", out
+		node, _ := s.kubectl(33, "", "get", "node", first, "-o", `jsonpath={.metadata.annotations.upgrade\.shoal\.io/version} {.spec.unschedulable} {.status.conditions[?(@.type=="Ready")].status}`)
+		return strings.TrimSpace(node) == nextVersion+"  True", node
 	})
 	for _, want := range []string{"failed (shoal bad exited before its node was Ready): restoring shoal " + nextVersion,
 		"upgrade to bad rolled back"} {

@@ -25,9 +25,9 @@ func commitFiles(t *testing.T, files map[string]string) *object.Commit {
 		t.Fatal(err)
 	}
 	for name, content := range files {
-		f, err := fs.Create(name)
-		if err != nil {
-			t.Fatal(err)
+		f, cerr := fs.Create(name)
+		if cerr != nil {
+			t.Fatal(cerr)
 		}
 		if _, err := f.Write([]byte(content)); err != nil {
 			t.Fatal(err)

@@ -138,9 +138,9 @@ func (c *Controller) reconcile(ctx context.Context, dyn dynamic.Interface, u *un
 	}
 	if !slices.Contains(u.GetFinalizers(), finalizer) {
 		u.SetFinalizers(append(u.GetFinalizers(), finalizer))
-		updated, err := ri.Update(ctx, u, metav1.UpdateOptions{})
-		if err != nil {
-			klog.ErrorS(err, "helm: add finalizer", "helmchart", klog.KObj(u))
+		updated, uerr := ri.Update(ctx, u, metav1.UpdateOptions{})
+		if uerr != nil {
+			klog.ErrorS(uerr, "helm: add finalizer", "helmchart", klog.KObj(u))
 			return
 		}
 		u = updated

@@ -103,9 +103,9 @@ func (r releaser) apply(ctx context.Context, name, ns string, ch *chart.Chart, v
 	if _, err := hist.Run(name); errors.Is(err, driver.ErrReleaseNotFound) {
 		install := action.NewInstall(cfg)
 		install.ReleaseName, install.Namespace, install.CreateNamespace = name, ns, true
-		rel, err := install.RunWithContext(ctx, ch, vals)
-		if err != nil {
-			return 0, fmt.Errorf("install: %w", err)
+		rel, ierr := install.RunWithContext(ctx, ch, vals)
+		if ierr != nil {
+			return 0, fmt.Errorf("install: %w", ierr)
 		}
 		return rel.Version, nil
 	} else if err != nil {
