@@ -4,10 +4,7 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,35 +19,21 @@ func newSecretsEncryptCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "secrets-encrypt", Short: "Manage encryption of Secrets at rest on a running server",
 		PersistentPreRun: func(*cobra.Command, []string) { env.paths = config.NewPaths(env.dataDir) }}
 	cmd.PersistentFlags().StringVarP(&env.dataDir, "data-dir", "d", config.DefaultDataDir, "Data dir of the server")
-	load := func() (*encryption.Config, error) {
-		c, err := encryption.Load(env.paths.Encryption)
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("secrets encryption was never turned on here: start the server with --secrets-encryption")
-		}
-		return c, err
-	}
-	// apply saves c, waits for kube-apiserver to use it, then re-encrypts
-	// every Secret when reencrypt is set.
-	apply := func(ctx context.Context, out io.Writer, c *encryption.Config, reencrypt bool) (kubernetes.Interface, error) {
+	load := func() (*encryption.Config, error) { return encryption.Open(env.paths.Encryption) }
+	// change runs step (encryption.Change or RotateKeys) with the server's
+	// admin client, printing its progress.
+	change := func(cmd *cobra.Command, step func(context.Context, kubernetes.Interface, func(string, ...any)) error) error {
 		client, err := env.client()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if err := encryption.SingleServer(ctx, client); err != nil {
-			return nil, err
-		}
-		if err := c.Save(); err != nil {
-			return nil, err
-		}
-		if err := encryption.WaitApplied(ctx, client, env.paths.Encryption); err != nil {
-			return nil, err
-		}
-		fmt.Fprintln(out, "kube-apiserver applied the new configuration")
-		if !reencrypt {
-			return client, nil
-		}
-		return client, encryption.Reencrypt(ctx, client, func(done, total int) {
-			fmt.Fprintf(out, "re-encrypted %d/%d secrets\n", done, total)
+		return step(cmd.Context(), client, func(format string, args ...any) {
+			fmt.Fprintf(cmd.OutOrStdout(), format+"\n", args...)
+		})
+	}
+	apply := func(cmd *cobra.Command, c *encryption.Config) error {
+		return change(cmd, func(ctx context.Context, client kubernetes.Interface, report func(string, ...any)) error {
+			return encryption.Change(ctx, client, c, true, report)
 		})
 	}
 	status := &cobra.Command{Use: "status", Short: "Show whether Secrets are encrypted, the provider and its keys", Args: cobra.NoArgs,
@@ -69,8 +52,7 @@ func newSecretsEncryptCommand() *cobra.Command {
 				return err
 			}
 			c.SetEnabled(on)
-			_, err = apply(cmd.Context(), cmd.OutOrStdout(), c, true)
-			return err
+			return apply(cmd, c)
 		}
 	}
 	enable := &cobra.Command{Use: "enable", Short: "Encrypt new writes, then re-encrypt every Secret", Args: cobra.NoArgs, RunE: toggle(true)}
@@ -81,8 +63,7 @@ func newSecretsEncryptCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = apply(cmd.Context(), cmd.OutOrStdout(), c, true)
-			return err
+			return apply(cmd, c)
 		}}
 	rotate := &cobra.Command{Use: "rotate-keys", Short: "Add a new key, re-encrypt every Secret with it, drop the old keys", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -90,17 +71,9 @@ func newSecretsEncryptCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			name := c.Rotate(time.Now())
-			fmt.Fprintf(cmd.OutOrStdout(), "new key %s\n", name)
-			if _, err := apply(cmd.Context(), cmd.OutOrStdout(), c, true); err != nil {
-				return err
-			}
-			n := c.Prune()
-			if _, err := apply(cmd.Context(), cmd.OutOrStdout(), c, false); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "dropped %d old key(s)\n", n)
-			return nil
+			return change(cmd, func(ctx context.Context, client kubernetes.Interface, report func(string, ...any)) error {
+				return encryption.RotateKeys(ctx, client, c, time.Now(), report)
+			})
 		}}
 	cmd.AddCommand(status, enable, disable, reencrypt, rotate)
 	return cmd

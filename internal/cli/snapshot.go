@@ -4,7 +4,6 @@ package cli
 
 import (
 	"fmt"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -21,7 +20,7 @@ func newSnapshotCommand() *cobra.Command {
 		if dir != "" {
 			return dir
 		}
-		return filepath.Join(config.NewPaths(dataDir).DBDir, "snapshots")
+		return config.NewPaths(dataDir).SnapshotDir()
 	}
 	cmd := &cobra.Command{Use: "etcd-snapshot", Short: "Save, list, delete and prune datastore snapshots (restore: shoal server --cluster-reset --cluster-reset-restore-path FILE)"}
 	cmd.PersistentFlags().StringVarP(&dataDir, "data-dir", "d", config.DefaultDataDir, "Data dir of the server")

@@ -146,7 +146,7 @@ func tokenRotate(env *tokenEnv) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := bootstrap.RotateToken(cmd.Context(), env.datastore(), env.paths.DataDir, env.paths.TokenFile, next); err != nil {
+			if err := bootstrap.RotateToken(cmd.Context(), datastore.Local(env.paths), env.paths.DataDir, env.paths.TokenFile, next); err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), next)
@@ -155,14 +155,4 @@ func tokenRotate(env *tokenEnv) *cobra.Command {
 	}
 	c.Flags().StringVar(&newToken, "new-token", "", "The new token's secret (default: generated)")
 	return c
-}
-
-// datastore is the server's own datastore: its etcd member, else kine's
-// socket (an external datastore is not reached from here).
-func (e *tokenEnv) datastore() datastore.Client {
-	if datastore.HasData(e.paths.EtcdDir) {
-		c := certs.Layout(e.paths)
-		return datastore.LoopbackEtcd(datastore.EtcdTLS{ServerCA: c.EtcdServerCA.Cert, ClientCert: c.EtcdClient.Cert, ClientKey: c.EtcdClient.Key})
-	}
-	return (&datastore.SQLite{Socket: e.paths.KineSocket}).Client()
 }

@@ -53,3 +53,7 @@ func (p Paths) TLS(name string) string { return filepath.Join(p.TLSDir, name) }
 
 // Cred returns a kubeconfig path in the credentials dir.
 func (p Paths) Cred(name string) string { return filepath.Join(p.CredDir, name+".kubeconfig") }
+
+// SnapshotDir is where datastore snapshots go unless
+// --etcd-snapshot-dir says otherwise.
+func (p Paths) SnapshotDir() string { return filepath.Join(p.DBDir, "snapshots") }

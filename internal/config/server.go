@@ -285,7 +285,7 @@ func (s *Server) datastoreKind() error {
 
 func (s *Server) completeSnapshots() error {
 	if s.SnapshotDir == "" {
-		s.SnapshotDir = filepath.Join(s.Paths.DBDir, "snapshots")
+		s.SnapshotDir = s.Paths.SnapshotDir()
 	} else if abs, err := filepath.Abs(s.SnapshotDir); err == nil {
 		s.SnapshotDir = abs
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -78,5 +79,50 @@ func Reencrypt(ctx context.Context, client kubernetes.Interface, progress func(d
 			progress(i+1, total)
 		}
 	}
+	return nil
+}
+
+// Open loads the configuration a running server uses, for a change; a
+// server that never had encryption turned on gets an error saying so.
+func Open(path string) (*Config, error) {
+	c, err := Load(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("secrets encryption was never turned on here: start the server with --secrets-encryption")
+	}
+	return c, err
+}
+
+// Change saves c on a running single server, waits until kube-apiserver
+// uses it and then, when reencrypt is set, rewrites every Secret with it.
+// report receives a line per step.
+func Change(ctx context.Context, client kubernetes.Interface, c *Config, reencrypt bool, report func(string, ...any)) error {
+	if err := SingleServer(ctx, client); err != nil {
+		return err
+	}
+	if err := c.Save(); err != nil {
+		return err
+	}
+	if err := WaitApplied(ctx, client, c.path); err != nil {
+		return err
+	}
+	report("kube-apiserver applied the new configuration")
+	if !reencrypt {
+		return nil
+	}
+	return Reencrypt(ctx, client, func(done, total int) { report("re-encrypted %d/%d secrets", done, total) })
+}
+
+// RotateKeys adds a new key first in c, re-encrypts every Secret with it,
+// then drops the old keys: no Secret is ever left under a dropped key.
+func RotateKeys(ctx context.Context, client kubernetes.Interface, c *Config, now time.Time, report func(string, ...any)) error {
+	report("new key %s", c.Rotate(now))
+	if err := Change(ctx, client, c, true, report); err != nil {
+		return err
+	}
+	n := c.Prune()
+	if err := Change(ctx, client, c, false, report); err != nil {
+		return err
+	}
+	report("dropped %d old key(s)", n)
 	return nil
 }

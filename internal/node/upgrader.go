@@ -23,7 +23,7 @@ func Upgraders(a config.Agent, s *Stack, fetch upgrade.Fetch, report func(string
 	if a.OSBootDir != "" {
 		out = append(out, &osimage.Agent{Client: s.Client, Dynamic: s.Dynamic, NodeName: a.NodeName,
 			Slots: osimage.Grub{Root: a.OSBootDir, Env: filepath.Join(a.OSBootDir, "boot", "grub", "grubenv")},
-			Dir:   filepath.Join(a.AgentPaths.Upgrade, "os"), Fetch: fetch, NodeReady: true, Report: report})
+			Dir:   config.OSImageDir(a.AgentPaths), Fetch: fetch, NodeReady: true, Report: report})
 	}
 	return out
 }
