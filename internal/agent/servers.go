@@ -43,16 +43,9 @@ func (s *serverList) Name() string { return "server list" }
 
 // Start polls the servers' config through the load balancer.
 func (s *serverList) Start(ctx context.Context) error {
-	return s.Go(ctx, func(ctx context.Context) error {
-		for {
-			if servers, err := s.fetch(ctx); err == nil {
-				_ = s.lb.SetServers(slices.Compact(append([]string{s.first}, servers...)))
-			}
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(refreshEvery):
-			}
+	return s.Tick(ctx, refreshEvery, func(ctx context.Context) {
+		if servers, err := s.fetch(ctx); err == nil {
+			_ = s.lb.SetServers(slices.Compact(append([]string{s.first}, servers...)))
 		}
 	})
 }
@@ -71,7 +64,10 @@ func (s *serverList) fetch(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("%s: %s", joinprotocol.PathConfig, resp.Status)
 	}
 	var cfg joinprotocol.AgentConfig
-	return cfg.Servers, json.NewDecoder(resp.Body).Decode(&cfg)
+	if err := json.NewDecoder(resp.Body).Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", joinprotocol.PathConfig, err)
+	}
+	return cfg.Servers, nil
 }
 
 // Ready implements lifecycle.Component.

@@ -48,12 +48,27 @@ func writeFrom(path string, r io.Reader, mode os.FileMode) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
+	return rename(tmp.Name(), path)
+}
+
+// Rename moves the complete, synced file from over to (same directory) and
+// syncs the directory, so that the new name survives a power cut: for
+// files another program wrote (SQLite's VACUUM INTO).
+func Rename(from, to string) error {
+	if err := rename(from, to); err != nil {
+		return fmt.Errorf("rename %s: %w", to, err)
 	}
 	return nil
+}
+
+func rename(from, to string) error {
+	if err := os.Rename(from, to); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(to))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

@@ -15,21 +15,20 @@ import (
 
 // LB forwards each accepted connection to a server.
 type LB struct {
-	addr    string
-	mu      sync.Mutex
-	servers []string
-	good    int // index of the server that answered last
-	ln      net.Listener
-	done    chan struct{}
-	err     error
-	onStore func([]string) error
+	addr           string
+	mu             sync.Mutex
+	servers        []string
+	good           int // index of the server that answered last
+	ln             net.Listener
+	onStore        func([]string) error
+	lifecycle.Task // the accept loop
 }
 
 var _ lifecycle.Component = (*LB)(nil)
 
 // New listens on addr (at Start) for servers; onStore persists a new list.
 func New(addr string, servers []string, onStore func([]string) error) *LB {
-	return &LB{addr: addr, servers: slices.Clone(servers), done: make(chan struct{}), onStore: onStore}
+	return &LB{addr: addr, servers: slices.Clone(servers), onStore: onStore}
 }
 
 // Name implements lifecycle.Component.
@@ -45,20 +44,22 @@ func (l *LB) Start(ctx context.Context) error {
 		return fmt.Errorf("load balancer: %w", err)
 	}
 	l.ln = ln
-	go func() {
-		defer close(l.done)
+	return l.Go(ctx, func(ctx context.Context) error {
+		go func() {
+			<-ctx.Done()
+			_ = ln.Close()
+		}()
 		for {
 			conn, err := ln.Accept()
 			if err != nil {
-				if !errors.Is(err, net.ErrClosed) {
-					l.err = err
+				if errors.Is(err, net.ErrClosed) {
+					return nil
 				}
-				return
+				return err
 			}
 			go l.forward(conn)
 		}
-	}()
-	return nil
+	})
 }
 
 // SetServers replaces the server list (from the server's config), keeping
@@ -120,14 +121,4 @@ func (l *LB) forward(client net.Conn) {
 func (l *LB) Ready(context.Context) error { return nil }
 
 // Stop closes the listener (open connections end with their peers).
-func (l *LB) Stop(context.Context) error {
-	err := l.ln.Close()
-	<-l.done
-	return err
-}
-
-// Done implements lifecycle.Component.
-func (l *LB) Done() <-chan struct{} { return l.done }
-
-// Err implements lifecycle.Component.
-func (l *LB) Err() error { return l.err }
+func (l *LB) Stop(ctx context.Context) error { return l.Halt(ctx) }

@@ -23,8 +23,8 @@ type Scheduler struct {
 	Retention int
 	Report    func(string, ...any)
 
-	cron *cron.Cron
-	done chan struct{}
+	cron           *cron.Cron
+	lifecycle.Task // waits for the schedule's end
 }
 
 var _ lifecycle.Component = (*Scheduler)(nil)
@@ -34,14 +34,17 @@ func (s *Scheduler) Name() string { return "snapshot schedule" }
 
 // Start arms the schedule.
 func (s *Scheduler) Start(ctx context.Context) error {
-	s.done = make(chan struct{})
 	s.cron = cron.New()
 	_, err := s.cron.AddFunc(s.Spec, func() { s.take(ctx) })
 	if err != nil {
 		return fmt.Errorf("--etcd-snapshot-schedule-cron %q: %w", s.Spec, err)
 	}
 	s.cron.Start()
-	return nil
+	return s.Go(ctx, func(ctx context.Context) error {
+		<-ctx.Done()
+		<-s.cron.Stop().Done() // a running snapshot finishes
+		return nil
+	})
 }
 
 func (s *Scheduler) take(ctx context.Context) {
@@ -63,14 +66,4 @@ func (s *Scheduler) take(ctx context.Context) {
 func (s *Scheduler) Ready(context.Context) error { return nil }
 
 // Stop waits for a running snapshot to finish.
-func (s *Scheduler) Stop(context.Context) error {
-	<-s.cron.Stop().Done()
-	close(s.done)
-	return nil
-}
-
-// Done implements lifecycle.Component.
-func (s *Scheduler) Done() <-chan struct{} { return s.done }
-
-// Err implements lifecycle.Component.
-func (s *Scheduler) Err() error { return nil }
+func (s *Scheduler) Stop(ctx context.Context) error { return s.Halt(ctx) }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the driver kine uses (cgo); registers "sqlite3"
+
+	"github.com/shoal-dev/shoal/internal/atomicfile"
 )
 
 // Info is one snapshot file.
@@ -73,15 +75,7 @@ func seal(tmp, path string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.Rename(tmp, path)
 }
 
 // List returns the snapshots in dir, newest first.
@@ -176,7 +170,7 @@ func Restore(ctx context.Context, dbFile, from string) error {
 			return err
 		}
 	}
-	return os.Rename(tmp, dbFile)
+	return atomicfile.Rename(tmp, dbFile)
 }
 
 // maxRevision is the highest revision kine handed out in db.

@@ -52,15 +52,14 @@ type Config struct {
 
 // Supervisor is the public port's server.
 type Supervisor struct {
-	cfg     Config
-	auth    *authenticator
-	tunnels *tunnels
-	caPEM   []byte
-	srv     *http.Server
-	egress  *http.Server
-	done    chan struct{}
-	err     error
-	now     func() time.Time
+	cfg            Config
+	auth           *authenticator
+	tunnels        *tunnels
+	caPEM          []byte
+	srv            *http.Server
+	egress         *http.Server
+	now            func() time.Time
+	lifecycle.Task // serves the public port
 
 	// Every agent asks for the server list every 15 s: one apiserver read
 	// per serversTTL serves them all.
@@ -76,7 +75,7 @@ var _ lifecycle.Component = (*Supervisor)(nil)
 
 // New builds the supervisor; Start listens.
 func New(cfg Config) *Supervisor {
-	return &Supervisor{cfg: cfg, done: make(chan struct{}), now: time.Now}
+	return &Supervisor{cfg: cfg, now: time.Now}
 }
 
 // Name implements lifecycle.Component.
@@ -135,14 +134,20 @@ func (s *Supervisor) Start(ctx context.Context) error {
 	}
 	s.egress = &http.Server{Handler: http.HandlerFunc(s.tunnels.serveConnect), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.egress.Serve(egressLn) }()
-	go func() {
-		err := s.srv.ServeTLS(ln, "", "")
-		if !errors.Is(err, http.ErrServerClosed) {
-			s.err = err
+	return s.Go(ctx, func(ctx context.Context) error {
+		go func() {
+			<-ctx.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			if err := s.srv.Shutdown(sctx); err != nil {
+				_ = s.srv.Close()
+			}
+		}()
+		if err := s.srv.ServeTLS(ln, "", ""); !errors.Is(err, http.ErrServerClosed) {
+			return err
 		}
-		close(s.done)
-	}()
-	return nil
+		return nil
+	})
 }
 
 // routes groups the endpoints by caller; everything else is the apiserver's.
@@ -270,8 +275,8 @@ func (s *Supervisor) bootstrap(w http.ResponseWriter, r *http.Request) {
 // Ready returns once the listener answers.
 func (s *Supervisor) Ready(ctx context.Context) error {
 	select {
-	case <-s.done:
-		return fmt.Errorf("exited: %w", s.err)
+	case <-s.Done():
+		return fmt.Errorf("exited: %w", s.Err())
 	default:
 		return nil
 	}
@@ -279,19 +284,9 @@ func (s *Supervisor) Ready(ctx context.Context) error {
 
 // Stop closes the listeners and the tunnels.
 func (s *Supervisor) Stop(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	_ = s.egress.Close()
 	s.tunnels.stop()
-	if err := s.srv.Shutdown(ctx); err != nil {
-		_ = s.srv.Close()
-	}
-	<-s.done
-	return nil
+	return s.Halt(ctx)
 }
-
-// Done implements lifecycle.Component.
-func (s *Supervisor) Done() <-chan struct{} { return s.done }
-
-// Err implements lifecycle.Component.
-func (s *Supervisor) Err() error { return s.err }

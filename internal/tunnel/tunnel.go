@@ -16,16 +16,15 @@ import (
 
 // Client keeps the tunnel up.
 type Client struct {
-	url     string
-	tls     *tls.Config
-	allow   func(host string, port int) bool
-	report  func(string, ...any)
-	cancel  context.CancelFunc
-	done    chan struct{}
-	mu      sync.Mutex
-	up      bool
-	upCh    chan struct{}
-	maxWait time.Duration
+	url            string
+	tls            *tls.Config
+	allow          func(host string, port int) bool
+	report         func(string, ...any)
+	mu             sync.Mutex
+	up             bool
+	upCh           chan struct{}
+	maxWait        time.Duration
+	lifecycle.Task // the connect loop
 }
 
 var _ lifecycle.Component = (*Client)(nil)
@@ -34,7 +33,7 @@ var _ lifecycle.Component = (*Client)(nil)
 // client certificate, the pinned CA); allow decides which local
 // addresses the server may reach.
 func New(url string, tlsConfig *tls.Config, allow func(host string, port int) bool, report func(string, ...any)) *Client {
-	return &Client{url: url, tls: tlsConfig, allow: allow, report: report, done: make(chan struct{}),
+	return &Client{url: url, tls: tlsConfig, allow: allow, report: report,
 		upCh: make(chan struct{}), maxWait: 2 * time.Second}
 }
 
@@ -43,13 +42,13 @@ func (c *Client) Name() string { return "tunnel" }
 
 // Start connects in the background, forever.
 func (c *Client) Start(ctx context.Context) error {
-	ctx, c.cancel = context.WithCancel(ctx)
-	go c.loop(ctx)
-	return nil
+	return c.Go(ctx, func(ctx context.Context) error {
+		c.loop(ctx)
+		return nil
+	})
 }
 
 func (c *Client) loop(ctx context.Context) {
-	defer close(c.done)
 	// Short timeouts: after a cut link the node must be reachable again
 	// within seconds of the link's return.
 	dialer := &websocket.Dialer{TLSClientConfig: c.tls, HandshakeTimeout: 5 * time.Second}
@@ -109,14 +108,4 @@ func (c *Client) Ready(ctx context.Context) error {
 }
 
 // Stop ends the tunnel.
-func (c *Client) Stop(context.Context) error {
-	c.cancel()
-	<-c.done
-	return nil
-}
-
-// Done implements lifecycle.Component.
-func (c *Client) Done() <-chan struct{} { return c.done }
-
-// Err implements lifecycle.Component: the loop only ends on Stop.
-func (c *Client) Err() error { return nil }
+func (c *Client) Stop(ctx context.Context) error { return c.Halt(ctx) }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -71,34 +70,14 @@ func writePending(dir string, p *pending) error {
 	return atomicfile.Write(pendingPath(dir), b, 0o600)
 }
 
-// install copies the file at from over to atomically (a temporary file in
-// to's directory, synced, then renamed over it: a running executable can be
-// replaced so, not written), streaming: binaries are large, memory small.
+// install copies the file at from over to atomically (atomicfile: a
+// temporary file in to's directory, synced, then renamed over it — a
+// running executable can be replaced so, not written), streaming.
 func install(from, to string) error {
 	src, err := os.Open(from)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(to), "."+filepath.Base(to)+".new-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := io.Copy(tmp, src); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o755); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), to)
+	return atomicfile.WriteFrom(to, src, 0o755)
 }
