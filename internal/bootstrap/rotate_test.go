@@ -31,7 +31,7 @@ func newRotationFixture(t *testing.T) *rotationFixture {
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	kine := datastore.NewSQLite(filepath.Join(dir, "state.db"), filepath.Join(dir, "kine.sock"))
+	kine := datastore.NewKine(filepath.Join(dir, "state.db"), filepath.Join(dir, "kine.sock"))
 	if err := kine.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

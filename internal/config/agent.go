@@ -151,18 +151,37 @@ func NewAgentPaths(dataDir string) AgentPaths {
 	}
 }
 
-func validateLabel(l string) error {
+// parseLabel splits a key=value label and checks both halves.
+func parseLabel(l string) (key, value string, err error) {
 	k, v, ok := strings.Cut(l, "=")
 	if !ok {
-		return fmt.Errorf("want key=value")
+		return "", "", fmt.Errorf("want key=value")
 	}
 	if errs := validation.IsQualifiedName(k); len(errs) > 0 {
-		return fmt.Errorf("key: %s", errs[0])
+		return "", "", fmt.Errorf("key: %s", errs[0])
 	}
 	if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
-		return fmt.Errorf("value: %s", errs[0])
+		return "", "", fmt.Errorf("value: %s", errs[0])
 	}
-	return nil
+	return k, v, nil
+}
+
+func validateLabel(l string) error {
+	_, _, err := parseLabel(l)
+	return err
+}
+
+// readTokenFile is the token in --token-file, surrounding space removed.
+func readTokenFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("--token-file: %w", err)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("--token-file %s: empty", path)
+	}
+	return tok, nil
 }
 
 func validateTaint(t string) error {

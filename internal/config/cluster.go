@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -102,11 +101,11 @@ func (a *AgentCommand) completeJoin() error {
 		return fmt.Errorf("--token and --token-file: give one, not both")
 	}
 	if a.TokenFile != "" {
-		b, err := os.ReadFile(a.TokenFile)
+		tok, err := readTokenFile(a.TokenFile)
 		if err != nil {
-			return fmt.Errorf("--token-file: %w", err)
+			return err
 		}
-		a.Token = strings.TrimSpace(string(b))
+		a.Token = tok
 	}
 	if a.Server == "" {
 		if a.Token != "" {

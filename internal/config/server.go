@@ -6,16 +6,19 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
-
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/pflag"
 
 	"github.com/shoal-dev/shoal/internal/addons"
 )
+
+// EncryptionProviders are the ciphers --secrets-encryption offers (both
+// take 32-byte keys); the first is the default.
+var EncryptionProviders = []string{"aescbc", "secretbox"}
 
 // Default locations, as K3s users expect them (with shoal's names).
 const (
@@ -111,7 +114,7 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&s.ClusterReset, "cluster-reset", false, "Restore the datastore from --cluster-reset-restore-path, then exit")
 	fs.StringVar(&s.RestorePath, "cluster-reset-restore-path", "", "Snapshot to restore with --cluster-reset")
 	fs.BoolVar(&s.SecretsEncryption, "secrets-encryption", false, "Encrypt Secrets at rest (then managed with `shoal secrets-encrypt`)")
-	fs.StringVar(&s.EncryptionProvider, "secrets-encryption-provider", "aescbc", "Cipher of --secrets-encryption: aescbc or secretbox")
+	fs.StringVar(&s.EncryptionProvider, "secrets-encryption-provider", EncryptionProviders[0], "Cipher of --secrets-encryption: "+strings.Join(EncryptionProviders, " or "))
 	fs.BoolVar(&s.DisableAgent, "disable-agent", false, "Run only the control plane, no local node")
 	fs.StringSliceVar(&s.Disable, "disable", nil, "Addon not to deploy (and to remove if deployed): "+strings.Join(addons.Names, ", ")+" (repeatable)")
 	fs.StringArrayVar(&s.ExtraAPIServerArgs, "kube-apiserver-arg", nil, "Extra kube-apiserver flag as key=value (repeatable, wins over shoal's)")
@@ -148,16 +151,12 @@ func (s *Server) Complete() error {
 	if err := s.completeSnapshots(); err != nil {
 		return err
 	}
-	if s.EncryptionProvider != "aescbc" && s.EncryptionProvider != "secretbox" {
-		return fmt.Errorf("--secrets-encryption-provider %q: want aescbc or secretbox", s.EncryptionProvider)
+	if !slices.Contains(EncryptionProviders, s.EncryptionProvider) {
+		return fmt.Errorf("--secrets-encryption-provider %q: want %s", s.EncryptionProvider, strings.Join(EncryptionProviders, " or "))
 	}
 	if s.TokenFile != "" {
-		b, rerr := os.ReadFile(s.TokenFile)
-		if rerr != nil {
-			return fmt.Errorf("--token-file: %w", rerr)
-		}
-		if s.Token = strings.TrimSpace(string(b)); s.Token == "" {
-			return fmt.Errorf("--token-file %s: empty", s.TokenFile)
+		if s.Token, err = readTokenFile(s.TokenFile); err != nil {
+			return err
 		}
 	}
 	if net.ParseIP(s.BindAddress) == nil {
@@ -381,15 +380,9 @@ const (
 func labelSet(kvs []string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, kv := range kvs {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return nil, fmt.Errorf("--cluster-label %q: want key=value", kv)
-		}
-		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
-			return nil, fmt.Errorf("--cluster-label %q: key: %s", kv, errs[0])
-		}
-		if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
-			return nil, fmt.Errorf("--cluster-label %q: value: %s", kv, errs[0])
+		k, v, err := parseLabel(kv)
+		if err != nil {
+			return nil, fmt.Errorf("--cluster-label %q: %w", kv, err)
 		}
 		out[k] = v
 	}

@@ -13,5 +13,5 @@ func Local(p config.Paths) Client {
 		c := certs.Layout(p)
 		return LoopbackEtcd(EtcdTLS{ServerCA: c.EtcdServerCA.Cert, ClientCert: c.EtcdClient.Cert, ClientKey: c.EtcdClient.Key})
 	}
-	return (&SQLite{Socket: p.KineSocket}).Client()
+	return (&Kine{Socket: p.KineSocket}).Client()
 }

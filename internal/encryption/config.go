@@ -14,10 +14,8 @@ import (
 	apiserverv1 "k8s.io/apiserver/pkg/apis/apiserver/v1"
 
 	"github.com/shoal-dev/shoal/internal/atomicfile"
+	"github.com/shoal-dev/shoal/internal/config"
 )
-
-// Providers shoal offers (both take 32-byte keys).
-var Providers = []string{"aescbc", "secretbox"}
 
 // Config is the encryption configuration file.
 type Config struct {
@@ -44,8 +42,8 @@ func Load(path string) (*Config, error) {
 // Ensure loads path, or creates it with a fresh key of provider first
 // (encryption on) and identity after it.
 func Ensure(path, provider string, now time.Time) (cfg *Config, created bool, err error) {
-	if !slices.Contains(Providers, provider) {
-		return nil, false, fmt.Errorf("--secrets-encryption-provider %q: want one of %s", provider, strings.Join(Providers, ", "))
+	if !slices.Contains(config.EncryptionProviders, provider) {
+		return nil, false, fmt.Errorf("--secrets-encryption-provider %q: want one of %s", provider, strings.Join(config.EncryptionProviders, ", "))
 	}
 	cfg, err = Load(path)
 	if err == nil || !errors.Is(err, os.ErrNotExist) {

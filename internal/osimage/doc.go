@@ -1,6 +1,6 @@
 // Package osimage installs operating-system images on nodes, A/B style.
 //
-// An OSImage (osimage.shoal.io/v1) names an OCI image archive on the
+// An OSImage (upgrade.shoal.io/v1) names an OCI image archive on the
 // server (server/upgrades, like shoal's own upgrade binaries) holding a
 // bootable OS: boot/vmlinuz, boot/initrd.img and the rest of its root
 // filesystem. The controller (servers) targets selected nodes a few at a

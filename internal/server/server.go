@@ -232,7 +232,7 @@ func newDatastore(cfg *config.Server, c *certs.Server, report func(string, ...an
 		return &datastore.Remote{To: datastore.Client{Endpoints: strings.Split(cfg.DatastoreEndpoint, ","),
 			CAFile: cfg.DatastoreCAFile, CertFile: cfg.DatastoreCertFile, KeyFile: cfg.DatastoreKeyFile}}
 	default:
-		return datastore.NewSQLite(cfg.Paths.DBFile, cfg.Paths.KineSocket)
+		return datastore.NewKine(cfg.Paths.DBFile, cfg.Paths.KineSocket)
 	}
 }
 

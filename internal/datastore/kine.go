@@ -27,9 +27,9 @@ import (
 // that watch progress notifications are supported.
 const emulatedEtcdVersion = "3.6.11"
 
-// SQLite is kine over a SQLite file (or, with an endpoint, over
+// Kine is kine over a SQLite file (or, with an endpoint, over
 // PostgreSQL or MySQL), served to kube-apiserver on a unix socket.
-type SQLite struct {
+type Kine struct {
 	lifecycle.Task
 	DBFile   string
 	Socket   string
@@ -38,30 +38,30 @@ type SQLite struct {
 	ready chan struct{}
 }
 
-var _ lifecycle.Component = (*SQLite)(nil)
+var _ lifecycle.Component = (*Kine)(nil)
 
-// NewSQLite prepares the datastore; nothing is opened until Start.
-func NewSQLite(dbFile, socket string) *SQLite {
-	return &SQLite{DBFile: dbFile, Socket: socket, ready: make(chan struct{})}
+// NewKine prepares the datastore; nothing is opened until Start.
+func NewKine(dbFile, socket string) *Kine {
+	return &Kine{DBFile: dbFile, Socket: socket, ready: make(chan struct{})}
 }
 
 // Name implements lifecycle.Component.
-func (s *SQLite) Name() string { return "datastore" }
+func (s *Kine) Name() string { return "datastore" }
 
 // Endpoint is the etcd URL the apiserver uses.
-func (s *SQLite) Endpoint() string { return "unix://" + s.Socket }
+func (s *Kine) Endpoint() string { return "unix://" + s.Socket }
 
 // Client is how kube-apiserver reaches kine: the unix socket.
-func (s *SQLite) Client() Client { return Client{Endpoints: []string{s.Endpoint()}} }
+func (s *Kine) Client() Client { return Client{Endpoints: []string{s.Endpoint()}} }
 
 // NewExternal is kine over an external database; endpoint is a
 // --datastore-endpoint (postgres://…, mysql://…).
-func NewExternal(endpoint, socket string) *SQLite {
-	return &SQLite{External: endpoint, Socket: socket, ready: make(chan struct{})}
+func NewExternal(endpoint, socket string) *Kine {
+	return &Kine{External: endpoint, Socket: socket, ready: make(chan struct{})}
 }
 
 // backend opens kine's driver for the datastore.
-func (s *SQLite) backend(ctx context.Context, wg *sync.WaitGroup) (kineserver.Backend, error) {
+func (s *Kine) backend(ctx context.Context, wg *sync.WaitGroup) (kineserver.Backend, error) {
 	cfg := &drivers.Config{
 		CompactInterval:  5 * time.Minute,
 		CompactTimeout:   5 * time.Second,
@@ -92,7 +92,7 @@ func (s *SQLite) backend(ctx context.Context, wg *sync.WaitGroup) (kineserver.Ba
 }
 
 // describe names the datastore in errors, without credentials.
-func (s *SQLite) describe() string {
+func (s *Kine) describe() string {
 	if s.External == "" {
 		return s.DBFile
 	}
@@ -110,7 +110,7 @@ func RedactEndpoint(e string) string {
 }
 
 // Start opens the database and starts serving.
-func (s *SQLite) Start(ctx context.Context) error {
+func (s *Kine) Start(ctx context.Context) error {
 	if s.External != "" {
 		return s.Go(ctx, s.run)
 	}
@@ -120,7 +120,7 @@ func (s *SQLite) Start(ctx context.Context) error {
 	return s.Go(ctx, s.run)
 }
 
-func (s *SQLite) run(ctx context.Context) error {
+func (s *Kine) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	bctx, cancel := context.WithCancel(context.Background())
@@ -176,7 +176,7 @@ func stopGracefully(srv *grpc.Server, timeout time.Duration) {
 }
 
 // Ready waits until the socket answers an etcd Status call.
-func (s *SQLite) Ready(ctx context.Context) error {
+func (s *Kine) Ready(ctx context.Context) error {
 	select {
 	case <-s.ready:
 	case <-s.Done():
@@ -194,4 +194,4 @@ func (s *SQLite) Ready(ctx context.Context) error {
 }
 
 // Stop closes the socket and the database.
-func (s *SQLite) Stop(ctx context.Context) error { return s.Halt(ctx) }
+func (s *Kine) Stop(ctx context.Context) error { return s.Halt(ctx) }

@@ -19,7 +19,7 @@ func TestSQLiteServesEtcdAndKeepsData(t *testing.T) {
 	defer cancel()
 
 	put := func(write bool) string {
-		s := NewSQLite(db, sock)
+		s := NewKine(db, sock)
 		if err := s.Start(ctx); err != nil {
 			t.Fatal(err)
 		}
