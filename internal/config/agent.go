@@ -46,8 +46,9 @@ type AgentPaths struct {
 	Upgrade    string // the previous binary and the upgrade in flight
 }
 
-// FlannelBackends are the backends this kernel can carry (no WireGuard,
-// no IPIP here: see MACHINE-NOTES), plus "none" for a user-provided CNI.
+// FlannelBackends are the backends shoal carries (no WireGuard: flannel's
+// needs a kernel module the test hosts lack; no IPIP), plus "none" for a
+// user-provided CNI.
 var FlannelBackends = []string{"vxlan", "host-gw", "none"}
 
 // AddFlags binds every agent flag to a, with K3s's spelling.

@@ -30,25 +30,24 @@ func kubectlPath(t *testing.T, minor int) string {
 
 func shoalBin(t *testing.T) string {
 	t.Helper()
-	p := os.Getenv("SHOAL_BIN")
-	if p == "" {
-		p, _ = filepath.Abs("../../bin/shoal")
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("shoal binary not found at %s (run make build, or set SHOAL_BIN): %v", p, err)
-	}
-	return p
+	return builtBin(t, "SHOAL_BIN", "shoal")
 }
 
 // agentBin is the agent's own build of shoal (make build: bin/shoal-agent).
 func agentBin(t *testing.T) string {
 	t.Helper()
-	p := os.Getenv("SHOAL_AGENT_BIN")
+	return builtBin(t, "SHOAL_AGENT_BIN", "shoal-agent")
+}
+
+// builtBin is $env, else bin/name of this checkout; it must exist.
+func builtBin(t *testing.T, env, name string) string {
+	t.Helper()
+	p := os.Getenv(env)
 	if p == "" {
-		p, _ = filepath.Abs("../../bin/shoal-agent")
+		p, _ = filepath.Abs("../../bin/" + name)
 	}
 	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("shoal-agent binary not found at %s (run make build, or set SHOAL_AGENT_BIN): %v", p, err)
+		t.Fatalf("%s binary not found at %s (run make build, or set %s): %v", name, p, env, err)
 	}
 	return p
 }
