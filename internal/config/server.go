@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/robfig/cron/v3"
 	"github.com/spf13/pflag"
@@ -64,6 +65,9 @@ type Server struct {
 	ClusterReset      bool
 	RestorePath       string
 	TokenFile         string
+	// PodEvictionTimeout is how long a node may be NotReady or
+	// unreachable before its pods are evicted; 0: never.
+	PodEvictionTimeout time.Duration
 
 	DisableAgent bool
 	Disable      []string // addons not to deploy
@@ -110,6 +114,8 @@ func (s *Server) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&s.SnapshotDir, "etcd-snapshot-dir", "", "Directory of datastore snapshots (default: <data-dir>/server/db/snapshots)")
 	fs.StringVar(&s.SnapshotCron, "etcd-snapshot-schedule-cron", "0 */12 * * *", "When to take scheduled snapshots (cron, five fields)")
 	fs.IntVar(&s.SnapshotRetention, "etcd-snapshot-retention", 5, "How many scheduled snapshots to keep")
+	fs.DurationVar(&s.PodEvictionTimeout, "pod-eviction-timeout", 5*time.Minute,
+		"How long a node may be NotReady or unreachable before its pods are evicted (the tolerations given to pods that set none); 0: never, pods wait for their node however long its link is down")
 	fs.BoolVar(&s.DisableSnapshots, "etcd-disable-snapshots", false, "Take no scheduled snapshots")
 	fs.BoolVar(&s.ClusterReset, "cluster-reset", false, "Restore the datastore from --cluster-reset-restore-path, then exit")
 	fs.StringVar(&s.RestorePath, "cluster-reset-restore-path", "", "Snapshot to restore with --cluster-reset")
@@ -294,6 +300,9 @@ func (s *Server) completeSnapshots() error {
 	}
 	if s.SnapshotRetention < 1 {
 		return fmt.Errorf("--etcd-snapshot-retention %d: must be at least 1", s.SnapshotRetention)
+	}
+	if s.PodEvictionTimeout < 0 || s.PodEvictionTimeout%time.Second != 0 {
+		return fmt.Errorf("--pod-eviction-timeout %s: want whole seconds, 0 for never", s.PodEvictionTimeout)
 	}
 	if s.RestorePath != "" && !s.ClusterReset {
 		return fmt.Errorf("--cluster-reset-restore-path: needs --cluster-reset")

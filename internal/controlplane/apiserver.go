@@ -155,15 +155,20 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, a
 		// instead of the full grace below.
 		"shutdown-watch-termination-grace-period": "2s",
 		"enable-aggregator-routing":               "true",
-		"tls-cert-file":                           c.APIServerServing.Cert,
-		"tls-private-key-file":                    c.APIServerServing.Key,
-		"client-ca-file":                          c.ClientCA.Cert,
-		"service-account-key-file":                c.ServiceAccountKey,
-		"service-account-signing-key-file":        c.ServiceAccountKey,
-		"service-account-issuer":                  issuer,
-		"api-audiences":                           issuer + ",shoal",
-		"kubelet-client-certificate":              c.KubeletClient.Cert,
-		"kubelet-client-key":                      c.KubeletClient.Key,
+		// --pod-eviction-timeout: the tolerations DefaultTolerationSeconds
+		// gives pods that set none (0: the taint eviction controller is off
+		// instead, see the controller manager).
+		"default-not-ready-toleration-seconds":   tolerationSeconds(cfg),
+		"default-unreachable-toleration-seconds": tolerationSeconds(cfg),
+		"tls-cert-file":                          c.APIServerServing.Cert,
+		"tls-private-key-file":                   c.APIServerServing.Key,
+		"client-ca-file":                         c.ClientCA.Cert,
+		"service-account-key-file":               c.ServiceAccountKey,
+		"service-account-signing-key-file":       c.ServiceAccountKey,
+		"service-account-issuer":                 issuer,
+		"api-audiences":                          issuer + ",shoal",
+		"kubelet-client-certificate":             c.KubeletClient.Cert,
+		"kubelet-client-key":                     c.KubeletClient.Key,
 		// Kubelets' serving certificates come from a CA of their own, with
 		// the names the server bound to each node.
 		"kubelet-certificate-authority":      c.KubeletServingCA.Cert,

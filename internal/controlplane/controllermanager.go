@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,7 +50,7 @@ func NewControllerManager(cfg *config.Server, c *certs.Server, admin *rest.Confi
 		"cluster-cidr":                     cfg.ClusterCIDR,
 		"service-cluster-ip-range":         cfg.ServiceCIDR,
 		"configure-cloud-routes":           "false",
-		"controllers":                      "*,tokencleaner",
+		"controllers":                      controllers(cfg),
 		"use-service-account-credentials":  "true",
 		"root-ca-file":                     c.ServerCA.Cert,
 		"service-account-private-key-file": c.ServiceAccountKey,
@@ -149,4 +150,23 @@ func leaderElect(cfg *config.Server) string {
 		return "true"
 	}
 	return "false"
+}
+
+// controllers is upstream's set plus the bootstrap token cleaner; with
+// --pod-eviction-timeout 0 no controller evicts pods from a node whose
+// link is down (the node is still tainted, and nothing new lands on it).
+func controllers(cfg *config.Server) string {
+	if cfg.PodEvictionTimeout == 0 {
+		return "*,tokencleaner,-taint-eviction-controller"
+	}
+	return "*,tokencleaner"
+}
+
+// tolerationSeconds is --pod-eviction-timeout as pods' tolerationSeconds
+// (with 0, upstream's 300: nothing acts on it).
+func tolerationSeconds(cfg *config.Server) string {
+	if cfg.PodEvictionTimeout == 0 {
+		return "300"
+	}
+	return strconv.Itoa(int(cfg.PodEvictionTimeout / time.Second))
 }

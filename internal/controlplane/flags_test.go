@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -69,5 +70,41 @@ func TestAPIServerArgsAreSecureByDefault(t *testing.T) {
 	}
 	if strings.Contains(argv, "--anonymous-auth=true") || strings.Contains(argv, "insecure") {
 		t.Errorf("apiserver argv weakens authentication: %s", argv)
+	}
+}
+
+// --pod-eviction-timeout becomes the tolerations kube-apiserver gives pods,
+// and 0 turns the taint eviction controller off instead.
+func TestPodEvictionTimeout(t *testing.T) {
+	for _, tt := range []struct {
+		flag                 string
+		tolerations, kcmWant string
+	}{
+		{"", "=300", "--controllers=*,tokencleaner"},
+		{"--pod-eviction-timeout=1h", "=3600", "--controllers=*,tokencleaner"},
+		{"--pod-eviction-timeout=0", "=300", "--controllers=*,tokencleaner,-taint-eviction-controller"},
+	} {
+		var args []string
+		if tt.flag != "" {
+			args = append(args, tt.flag)
+		}
+		cfg := testConfig(t, args...)
+		api := strings.Join(NewAPIServer(cfg, certs.Layout(cfg.Paths), datastore.Client{Endpoints: []string{"unix:///x"}}, nil).Argv(), " ")
+		for _, f := range []string{"--default-not-ready-toleration-seconds", "--default-unreachable-toleration-seconds"} {
+			if !strings.Contains(api, f+tt.tolerations+" ") {
+				t.Errorf("%q: apiserver argv lacks %s%s", tt.flag, f, tt.tolerations)
+			}
+		}
+		kcm := NewControllerManager(cfg, certs.Layout(cfg.Paths), nil).Argv()
+		if !slices.Contains(kcm, tt.kcmWant) {
+			t.Errorf("%q: controller manager argv lacks %s: %v", tt.flag, tt.kcmWant, kcm)
+		}
+	}
+	cfg := &config.Server{}
+	fs := pflag.NewFlagSet("server", pflag.ContinueOnError)
+	cfg.AddFlags(fs)
+	_ = fs.Parse([]string{"--data-dir=" + t.TempDir(), "--pod-eviction-timeout=1.5s"})
+	if err := cfg.Complete(); err == nil || !strings.Contains(err.Error(), "--pod-eviction-timeout") {
+		t.Errorf("1.5s accepted: %v", err)
 	}
 }

@@ -32,6 +32,19 @@ spec:
   ports: [{port: 80, targetPort: 8080}]
 `
 
+// keeperPod runs on the node given and tolerates its node's outage for 5 s only.
+const keeperPod = `apiVersion: v1
+kind: Pod
+metadata: {name: keeper}
+spec:
+  nodeName: %s
+  terminationGracePeriodSeconds: 1
+  tolerations:
+  - {key: node.kubernetes.io/unreachable, operator: Exists, effect: NoExecute, tolerationSeconds: 5}
+  - {key: node.kubernetes.io/not-ready, operator: Exists, effect: NoExecute, tolerationSeconds: 5}
+  containers: [{name: echo, image: localhost/shoal-echo:v1, env: [{name: DRAIN_DELAY, value: 0s}]}]
+`
+
 // joiner is one agent host with its data dir, and the binary it runs
 // (bin/shoal, or the agent's own build, bin/shoal-agent).
 type joiner struct {
@@ -79,8 +92,10 @@ func TestMultiNode(t *testing.T) {
 	for _, f := range []string{"shoal-echo-v1.tar", "coredns.tar"} {
 		copyFile(t, filepath.Join(imagesDir(t), f), filepath.Join(dir, "agent", "images", f))
 	}
+	// --pod-eviction-timeout 0: no pod is evicted from a node whose link
+	// is down, however long (the cut below checks it).
 	serverArgs := []string{"-d", dir, "--write-kubeconfig", filepath.Join(dir, "kubeconfig.yaml"), "--node-name", sh.name,
-		sh.cgroupRootArg(), "--disable", "metrics-server,ingress,local-storage"}
+		sh.cgroupRootArg(), "--disable", "metrics-server,ingress,local-storage", "--pod-eviction-timeout=0"}
 	s := startServerIn(t, sh.name, dir, 6443, serverArgs...)
 	s.waitLine("node "+sh.name+" Ready", 3*time.Minute)
 	url := "https://" + sh.ip + ":6443"
@@ -168,12 +183,34 @@ func TestMultiNode(t *testing.T) {
 	t.Run("logs and exec through the tunnel", func(t *testing.T) { checkTunnel(t, onA1); checkTunnel(t, onA2) })
 
 	t.Run("link cut for 2 minutes", func(t *testing.T) {
+		// A pod that asks to be evicted 5 s after its node becomes
+		// unreachable: with --pod-eviction-timeout 0 nothing evicts it.
+		s.mustKubectl(33, fmt.Sprintf(keeperPod, a2.h.name), "apply", "-f", "-")
+		s.mustKubectl(33, "", "wait", "--for=condition=Ready", "pod/keeper", "--timeout=60s")
+		uid := func(pod string) string {
+			// An evicted pod on a node that is cut off keeps its object
+			// (and UID) until its kubelet confirms: deletionTimestamp shows it.
+			out, _ := s.kubectl(33, "", "get", "pod", pod, "-o", "jsonpath={.metadata.uid} deleting={.metadata.deletionTimestamp} restarts={.status.containerStatuses[0].restartCount}")
+			return out
+		}
+		before := map[string]string{"keeper": uid("keeper"), onA2: uid(onA2)}
 		a2.h.setLink(t, false)
 		time.Sleep(2 * time.Minute) // the scenario's length, not a wait for a condition
-		if out := crictl(t, a2.dir, "ps"); strings.Count(out, "spread-") < 2 {
+		if out := crictl(t, a2.dir, "ps"); strings.Count(out, "spread-") < 2 || !strings.Contains(out, "keeper") {
 			t.Errorf("pods on the cut-off node stopped:\n%s", out)
 		}
+		if taints := s.mustKubectl(33, "", "get", "node", a2.h.name, "-o", "jsonpath={.spec.taints[*].key}"); !strings.Contains(taints, "node.kubernetes.io/unreachable") {
+			t.Errorf("after 2 minutes cut off %s is not tainted unreachable (taints %q): the cut proves nothing", a2.h.name, taints)
+		}
 		a2.h.setLink(t, true)
+		defer func() {
+			for pod, was := range before {
+				if now := uid(pod); now != was {
+					t.Errorf("pod %s was %q before the cut, %q after: evicted or restarted", pod, was, now)
+				}
+			}
+			s.mustKubectl(33, "", "delete", "pod", "keeper", "--wait=false")
+		}()
 		back := time.Now()
 		eventually(t, 30*time.Second, a2.h.name+" Ready again", func() (bool, string) {
 			out, _ := s.kubectl(33, "", "get", "node", a2.h.name, "-o", `jsonpath={.status.conditions[?(@.type=="Ready")].status}`)
