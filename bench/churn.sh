@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The datastore under write churn (issue 22): `shoal server --disable-agent`
+# on a fresh data dir, bench/churn rewriting 20 ConfigMaps of 64 KB from 4
+# clients for CHURN seconds (default 240), then AFTER seconds (default 120)
+# idle. Prints the datastore's size on disk every 10 s (SQLite: state.db +
+# its WAL; embedded etcd: the member directory) with the writes and their
+# latency in that window, then the figures.
+# Usage: bench/churn.sh [CHURN_SECONDS] [AFTER_SECONDS]
+#   SHOAL_ARGS="--cluster-init" bench/churn.sh   # the same on embedded etcd
+#   RATE=0 bench/churn.sh                        # as fast as 4 clients go (default 6.4 writes/s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh # BIN, figure
+CHURN=${1:-240} AFTER=${2:-120}
+dir=$(mktemp -d /tmp/shoal-bench.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cleanup() { [[ -n "${cpid:-}" ]] && kill "$cpid" 2>/dev/null; [[ -n "${pid:-}" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$dir"; }
+trap cleanup EXIT
+CHURNBIN=$dir/churn
+go build -o "$CHURNBIN" ./bench/churn
+
+"$BIN" server --disable-agent --data-dir "$dir" --https-listen-port "$port" \
+  --write-kubeconfig "$dir/kubeconfig.yaml" ${SHOAL_ARGS:-} >"$dir/out.log" 2>"$dir/err.log" &
+pid=$!
+until grep -q "shoal: server ready" "$dir/out.log"; do
+  kill -0 "$pid" 2>/dev/null || { echo "shoal exited:"; tail -5 "$dir/err.log"; exit 1; }
+  sleep 0.1
+done
+db=$dir/server/db
+# size_mb: the datastore's bytes on disk, in MB.
+size_mb() {
+  if [[ -d $db/etcd ]]; then du -sb "$db/etcd" | awk '{printf "%.1f", $1 / 1e6}'
+  else cat "$db"/state.db* 2>/dev/null | wc -c | awk '{printf "%.1f", $1 / 1e6}'; fi
+}
+
+"$CHURNBIN" -kubeconfig "$dir/kubeconfig.yaml" -for "${CHURN}s" -rate "${RATE:-6.4}" >"$dir/churn.log" 2>&1 &
+cpid=$!
+start=$(date +%s)
+peak=0
+printf '%6s %9s %8s %8s %8s\n' t_s size_MB writes p50_ms p99_ms
+while kill -0 "$cpid" 2>/dev/null; do
+  sleep 10
+  t=$(($(date +%s) - start)) s=$(size_mb)
+  peak=$(awk -v a="$peak" -v b="$s" 'BEGIN{print (b > a) ? b : a}')
+  w=$(awk -v t="$t" 'NR > 1 && $1 ~ /^[0-9]+$/ && $1 <= t + 5 && $1 > t - 6 {print $2, $3, $4}' "$dir/churn.log" | tail -1)
+  printf '%6d %9s %8s %8s %8s\n' "$t" "$s" $w
+done
+wait "$cpid" || { cat "$dir/churn.log"; exit 1; }
+cpid=
+end=$(size_mb)
+for ((i = 10; i <= AFTER; i += 10)); do
+  sleep 10
+  printf '%6d %9s   (idle)\n' "$(($(date +%s) - start))" "$(size_mb)"
+done
+after=$(size_mb)
+kind=sqlite; [[ -d $db/etcd ]] && kind="embedded etcd"
+M="bench/churn.sh: shoal server --disable-agent (${kind}), 4 clients rewriting 20 ConfigMaps of 64 KB, ${RATE:-6.4} writes/s, for ${CHURN}s"
+figure "churn ($kind): writes/s, p99 write latency" "$(value_of writes/s <"$dir/churn.log") / $(value_of p99 <"$dir/churn.log")" "/s / ms" "$M; $(value_of failed <"$dir/churn.log") writes failed"
+figure "churn ($kind): datastore size, peak" "$peak" MB "$M; sampled every 10 s"
+figure "churn ($kind): datastore size, end / ${AFTER}s later" "$end / $after" MB "$M"
