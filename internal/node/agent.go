@@ -48,7 +48,7 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 		return nil, err
 	}
 	if wrote {
-		report("runtime executables (runc, containerd-shim-runc-v2, CNI plugins) unpacked into %s", p.Bin)
+		report("runtime executables (containerd, runc, containerd-shim-runc-v2, CNI plugins) unpacked into %s", p.Bin)
 	}
 	kubeletKC := filepath.Join(p.Etc, "kubelet.kubeconfig")
 	for path, pair := range map[string][2]string{
