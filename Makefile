@@ -42,46 +42,47 @@ bin/shoal-next: runtime FORCE
 	$(GO) build -tags $(TAGS) -ldflags "$(subst Version=$(VERSION),Version=$(VERSION)-next,$(LDFLAGS))" -o bin/shoal-next ./cmd/shoal
 
 # The node's own executables, built from their upstream modules (pinned in
-# tools/runtime/go.mod) and embedded gzipped into bin/shoal: containerd
+# tools/runtime/go.mod) and embedded zstd-compressed into bin/shoal: containerd
 # (ADR 0013), runc (static, with seccomp), containerd-shim-runc-v2, and the
 # CNI reference plugins.
 RUNTIME_DIR := internal/runtimebin/assets
 RUNTIME_BINS := containerd runc containerd-shim-runc-v2 bridge host-local loopback portmap
-RUNTIME_GZ := $(RUNTIME_BINS:%=$(RUNTIME_DIR)/%.gz)
+RUNTIME_ZST := $(RUNTIME_BINS:%=$(RUNTIME_DIR)/%.zst)
 runtime: $(RUNTIME_DIR)/SHA256SUMS $(RUNTIME_DIR)/pause.tar
 # What identifies the set: a node unpacks it again only when this changes.
-$(RUNTIME_DIR)/SHA256SUMS: $(RUNTIME_GZ)
-	cd $(RUNTIME_DIR) && sha256sum $(RUNTIME_BINS:%=%.gz) > SHA256SUMS
+$(RUNTIME_DIR)/SHA256SUMS: $(RUNTIME_ZST)
+	cd $(RUNTIME_DIR) && sha256sum $(RUNTIME_BINS:%=%.zst) > SHA256SUMS
 $(RUNTIME_DIR)/pause.tar: $(IMAGES)/pause.tar
 	cp $< $@
-$(RUNTIME_DIR)/runc.gz: tools/runtime/go.mod | deps
+$(RUNTIME_DIR)/runc.zst: tools/runtime/go.mod | deps
 	cd tools/runtime && CGO_ENABLED=1 $(GO) build -trimpath -tags "seccomp urfave_cli_no_docs netgo osusergo" \
 	  -ldflags "-s -w -X main.version=$$($(GO) list -m -f '{{.Version}}' github.com/opencontainers/runc | tr -d v) -extldflags -static" \
 	  -o $(CURDIR)/dist/runtime/runc github.com/opencontainers/runc
-	gzip -9 -n -c dist/runtime/runc > $@
+	zstd -19 -q -f -o $@ dist/runtime/runc
 # containerd is upstream's cmd/containerd with its built-in plugins (CRI
 # included), less the snapshotters this build of shoal never had.
-$(RUNTIME_DIR)/containerd.gz: tools/runtime/go.mod
+$(RUNTIME_DIR)/containerd.zst: tools/runtime/go.mod | deps
 	cd tools/runtime && CGO_ENABLED=0 $(GO) build -trimpath -tags "no_btrfs no_devmapper no_zfs no_tracing" -ldflags "-s -w \
 	  -X github.com/containerd/containerd/v2/version.Version=$$($(GO) list -m -f '{{.Version}}' github.com/containerd/containerd/v2)" \
 	  -o $(CURDIR)/dist/runtime/containerd github.com/containerd/containerd/v2/cmd/containerd
-	gzip -9 -n -c dist/runtime/containerd > $@
+	zstd -19 -q -f -o $@ dist/runtime/containerd
 # The shim is upstream's runc shim behind shoal's grouping wrapper
 # (tools/runtime/shim: pods share SHOAL_SHIM_GROUPS shims on a small box).
-$(RUNTIME_DIR)/containerd-shim-runc-v2.gz: tools/runtime/go.mod $(wildcard tools/runtime/shim/*.go)
+$(RUNTIME_DIR)/containerd-shim-runc-v2.zst: tools/runtime/go.mod $(wildcard tools/runtime/shim/*.go) | deps
 	cd tools/runtime && CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(CURDIR)/dist/runtime/containerd-shim-runc-v2 ./shim
-	gzip -9 -n -c dist/runtime/containerd-shim-runc-v2 > $@
-$(RUNTIME_DIR)/%.gz: tools/runtime/go.mod
+	zstd -19 -q -f -o $@ dist/runtime/containerd-shim-runc-v2
+$(RUNTIME_DIR)/%.zst: tools/runtime/go.mod | deps
 	cd tools/runtime && CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(CURDIR)/dist/runtime/$* \
 	  $$(grep -E '^\s+\S+/$*$$' go.mod | tr -d '[:space:]')
-	gzip -9 -n -c dist/runtime/$* > $@
+	zstd -19 -q -f -o $@ dist/runtime/$*
 
 # Debian packages shoal needs to build and run (cgo for SQLite, libseccomp
-# for runc, iptables for kube-proxy and flannel).
+# for runc, iptables for kube-proxy and flannel, zstd for the carried
+# runtime executables).
 deps:
-	@command -v gcc >/dev/null && command -v curl >/dev/null && command -v iptables >/dev/null && \
+	@command -v gcc >/dev/null && command -v curl >/dev/null && command -v iptables >/dev/null && command -v zstd >/dev/null && \
 	  test -e /usr/lib/x86_64-linux-gnu/libseccomp.a -o -e /usr/lib/$$(uname -m)-linux-gnu/libseccomp.a || \
-	  (apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev make curl libseccomp-dev pkg-config iptables)
+	  (apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev make curl libseccomp-dev pkg-config iptables zstd)
 
 # What only the tests need: PostgreSQL for the external-datastore test.
 test-deps: deps

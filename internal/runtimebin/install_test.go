@@ -2,18 +2,22 @@ package runtimebin
 
 import (
 	"bytes"
-	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/klauspost/compress/zstd"
 )
 
-func gz(t *testing.T, s string) []byte {
+func zst(t *testing.T, s string) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
+	w, err := zstd.NewWriter(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.Write([]byte(s))
 	w.Close()
 	return b.Bytes()
@@ -22,7 +26,7 @@ func gz(t *testing.T, s string) []byte {
 func fakeAssets(t *testing.T, version string) fstest.MapFS {
 	m := fstest.MapFS{"assets/README.md": {Data: []byte("x")}}
 	for _, n := range Required {
-		m["assets/"+n+".gz"] = &fstest.MapFile{Data: gz(t, n+" "+version)}
+		m["assets/"+n+".zst"] = &fstest.MapFile{Data: zst(t, n+" "+version)}
 	}
 	return m
 }
@@ -55,7 +59,7 @@ func TestInstallUnpacksOnceAndReplacesOnChange(t *testing.T) {
 
 func TestInstallNamesMissingExecutables(t *testing.T) {
 	m := fakeAssets(t, "v1")
-	delete(m, "assets/runc.gz")
+	delete(m, "assets/runc.zst")
 	_, err := install(m, t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "no runc") {
 		t.Fatalf("err = %v", err)
@@ -67,7 +71,7 @@ func TestInstallNamesMissingExecutables(t *testing.T) {
 func TestInstallIdentifiesTheSetByItsChecksums(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "bin")
 	m := fakeAssets(t, "v1")
-	m["assets/"+sumsFile] = &fstest.MapFile{Data: []byte("aaaa  runc.gz\n")}
+	m["assets/"+sumsFile] = &fstest.MapFile{Data: []byte("aaaa  runc.zst\n")}
 	if wrote, err := install(m, dir); err != nil || !wrote {
 		t.Fatalf("first install: wrote=%v err=%v", wrote, err)
 	}
@@ -75,11 +79,29 @@ func TestInstallIdentifiesTheSetByItsChecksums(t *testing.T) {
 		t.Fatalf("same sums reinstalled: wrote=%v err=%v", wrote, err)
 	}
 	m = fakeAssets(t, "v2")
-	m["assets/"+sumsFile] = &fstest.MapFile{Data: []byte("bbbb  runc.gz\n")}
+	m["assets/"+sumsFile] = &fstest.MapFile{Data: []byte("bbbb  runc.zst\n")}
 	if wrote, err := install(m, dir); err != nil || !wrote {
 		t.Fatalf("new sums: wrote=%v err=%v", wrote, err)
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "containerd")); string(b) != "containerd v2" {
 		t.Fatalf("containerd content %q", b)
+	}
+}
+
+// A damaged archive stops the install with an error naming the executable
+// and leaves what was installed before in place.
+func TestInstallRefusesADamagedArchive(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "bin")
+	if _, err := install(fakeAssets(t, "v1"), dir); err != nil {
+		t.Fatal(err)
+	}
+	m := fakeAssets(t, "v2")
+	good := m["assets/runc.zst"].Data
+	m["assets/runc.zst"] = &fstest.MapFile{Data: good[:len(good)-4]}
+	if _, err := install(m, dir); err == nil || !strings.Contains(err.Error(), "unpack runc") {
+		t.Fatalf("err = %v, want one naming runc", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "runc")); string(b) != "runc v1" {
+		t.Fatalf("runc is %q after a failed install, want the old one", b)
 	}
 }
