@@ -19,8 +19,12 @@ trap cleanup EXIT
 CHURNBIN=$dir/churn
 go build -o "$CHURNBIN" ./bench/churn
 
+: >"$dir/out.log"
+# Each line of shoal's output gets its time, to find the writes that ran
+# during a compaction pass.
 "$BIN" server --disable-agent --data-dir "$dir" --https-listen-port "$port" \
-  --write-kubeconfig "$dir/kubeconfig.yaml" ${SHOAL_ARGS:-} >"$dir/out.log" 2>"$dir/err.log" &
+  --write-kubeconfig "$dir/kubeconfig.yaml" ${SHOAL_ARGS:-} 2>"$dir/err.log" \
+  > >(while IFS= read -r l; do printf '%s %s\n' "$(date +%s.%N)" "$l"; done >"$dir/out.log") &
 pid=$!
 until grep -q "shoal: server ready" "$dir/out.log"; do
   kill -0 "$pid" 2>/dev/null || { echo "shoal exited:"; tail -5 "$dir/err.log"; exit 1; }
@@ -33,7 +37,7 @@ size_mb() {
   else cat "$db"/state.db* 2>/dev/null | wc -c | awk '{printf "%.1f", $1 / 1e6}'; fi
 }
 
-"$CHURNBIN" -kubeconfig "$dir/kubeconfig.yaml" -for "${CHURN}s" -rate "${RATE:-6.4}" >"$dir/churn.log" 2>&1 &
+"$CHURNBIN" -kubeconfig "$dir/kubeconfig.yaml" -for "${CHURN}s" -rate "${RATE:-6.4}" -trace "$dir/trace" >"$dir/churn.log" 2>&1 &
 cpid=$!
 start=$(date +%s)
 peak=0
@@ -53,8 +57,31 @@ for ((i = 10; i <= AFTER; i += 10)); do
   printf '%6d %9s   (idle)\n' "$(($(date +%s) - start))" "$(size_mb)"
 done
 after=$(size_mb)
+"$BIN" datastore status --data-dir "$dir"
 kind=sqlite; [[ -d $db/etcd ]] && kind="embedded etcd"
+[[ -z "${KEEP:-}" ]] || cp "$dir/out.log" "$dir/trace" "$KEEP"/
+# p99 of the writes that ran (in part) while a compaction pass ran (shoal reports
+# each pass that returned space, with its two durations) and of the others.
+split=$(python3 - "$dir/out.log" "$dir/trace" <<'PY'
+import re, sys
+unit = {"µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1}
+def secs(d): return sum(float(n) * unit[u] for n, u in re.findall(r"([0-9.]+)(µs|us|ms|s)", d))
+passes = []
+for line in open(sys.argv[1]):
+    m = re.search(r"^([0-9.]+) shoal: datastore: (?:compacted|defragmented)", line)
+    if m:
+        took = sum(secs(d) for d in re.findall(r" in ([0-9.]+(?:µs|us|ms|s))\b", line))
+        end = float(m.group(1)); passes.append((end - took - 0.05, end))
+during, other = [], []
+for line in open(sys.argv[2]):
+    t, ms = map(float, line.split())
+    (during if any(t <= b and t + ms / 1000 >= a for a, b in passes) else other).append(ms)
+p99 = lambda v: "%.0f" % sorted(v)[(len(v) - 1) * 99 // 100] if v else "-"
+print(f"{p99(during)} / {p99(other)} ms ({len(passes)} passes, {len(during)} / {len(other)} writes)")
+PY
+)
 M="bench/churn.sh: shoal server --disable-agent (${kind}), 4 clients rewriting 20 ConfigMaps of 64 KB, ${RATE:-6.4} writes/s, for ${CHURN}s"
 figure "churn ($kind): writes/s, p99 write latency" "$(value_of writes/s <"$dir/churn.log") / $(value_of p99 <"$dir/churn.log")" "/s / ms" "$M; $(value_of failed <"$dir/churn.log") writes failed"
+figure "churn ($kind): write p99 during compaction / otherwise" "$split" "" "$M"
 figure "churn ($kind): datastore size, peak" "$peak" MB "$M; sampled every 10 s"
 figure "churn ($kind): datastore size, end / ${AFTER}s later" "$end / $after" MB "$M"

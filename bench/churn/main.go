@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,7 @@ func main() {
 	total := flag.Duration("for", 240*time.Second, "how long to write")
 	every := flag.Duration("every", 10*time.Second, "report period")
 	rate := flag.Float64("rate", 6.4, "writes per second in all (0: as fast as the clients go); 6.4 is kubectl apply in a loop from 4 shells")
+	trace := flag.String("trace", "", "file to write each write's start (Unix seconds) and latency (ms) to")
 	flag.Parse()
 	rc, err := clientcmd.BuildConfigFromFlags("", *kc)
 	if err != nil {
@@ -50,6 +52,7 @@ func main() {
 	defer cancel()
 	var mu sync.Mutex
 	var window, all []time.Duration
+	var starts []time.Time
 	var failed int
 	var wg sync.WaitGroup
 	for w := 0; w < *workers; w++ {
@@ -58,7 +61,15 @@ func main() {
 			defer wg.Done()
 			var pace <-chan time.Time
 			if *rate > 0 {
-				t := time.NewTicker(time.Duration(float64(*workers) / *rate * float64(time.Second)))
+				// Each client starts a share of the period after the one
+				// before: the writes are spread evenly, not in bursts.
+				period := time.Duration(float64(*workers) / *rate * float64(time.Second))
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(period * time.Duration(w) / time.Duration(*workers)):
+				}
+				t := time.NewTicker(period)
 				defer t.Stop()
 				pace = t.C
 			}
@@ -78,7 +89,7 @@ func main() {
 				if err != nil && ctx.Err() == nil {
 					failed++
 				} else if err == nil {
-					window, all = append(window, d), append(all, d)
+					window, all, starts = append(window, d), append(all, d), append(starts, t0)
 				}
 				mu.Unlock()
 			}
@@ -100,6 +111,12 @@ func main() {
 		}
 	}
 	wg.Wait()
+	if *trace != "" {
+		if err := writeTrace(*trace, starts, all); err != nil {
+			fmt.Fprintln(os.Stderr, "churn:", err)
+			os.Exit(1)
+		}
+	}
 	fmt.Printf("writes  %d\nfailed  %d\nwrites/s  %.1f\np50  %.0f ms\np99  %.0f ms\n", len(all), failed,
 		float64(len(all))/total.Seconds(), ms(pct(all, 50)), ms(pct(all, 99)))
 }
@@ -115,6 +132,15 @@ func write(ctx context.Context, c kubernetes.Interface, name string, size int) e
 		_, err = c.CoreV1().ConfigMaps("default").Create(ctx, cm, metav1.CreateOptions{})
 	}
 	return err
+}
+
+// writeTrace writes one line per write: its start and its latency.
+func writeTrace(path string, starts []time.Time, d []time.Duration) error {
+	var b strings.Builder
+	for i := range starts {
+		fmt.Fprintf(&b, "%.3f %.1f\n", float64(starts[i].UnixMilli())/1000, ms(d[i]))
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
 func pct(d []time.Duration, p int) time.Duration {

@@ -8,7 +8,7 @@ import "github.com/spf13/cobra"
 // plane and what operates it.
 func serverCommands() []*cobra.Command {
 	return []*cobra.Command{newServerCommand(), newGitOpsCommand(), newTokenCommand(), newCertificateCommand(),
-		newSecretsEncryptCommand(), newSnapshotCommand(), newKubectlCommand()}
+		newSecretsEncryptCommand(), newSnapshotCommand(), newDatastoreCommand(), newKubectlCommand()}
 }
 
 // runAs runs the tool shoal was invoked as through a symlink (kubectl).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/controlplane"
+	"github.com/shoal-dev/shoal/internal/datastore"
 	"github.com/shoal-dev/shoal/internal/server"
 )
 
@@ -20,7 +21,10 @@ func newServerCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runConfigured(cmd, cfg.ConfigFile, cfg.Complete, func() processSettings {
-				return processSettings{cfg.Box, cfg.Budget(), cfg.NodeName, controlplane.SetProcessKnobs}
+				return processSettings{cfg.Box, cfg.Budget(), cfg.NodeName, func() {
+					controlplane.SetProcessKnobs()
+					datastore.SetProcessKnobs()
+				}}
 			}, func(ctx context.Context) error {
 				return server.Run(ctx, cfg, cmd.OutOrStdout())
 			})

@@ -16,6 +16,7 @@ import (
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.etcd.io/etcd/server/v3/storage/wal"
 
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
@@ -97,6 +98,9 @@ func (e *Etcd) Start(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		}
+		dctx, stopDefrag := context.WithCancel(ctx)
+		defer stopDefrag()
+		go e.defragmenter(30 * time.Second).run(dctx)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -121,7 +125,18 @@ func (e *Etcd) config(ctx context.Context) (*embed.Config, error) {
 	cfg.LogOutputs = []string{"stderr"}
 	cfg.EnableGRPCGateway = false
 	cfg.InitialClusterToken = "shoal"
-	cfg.SnapshotCount = 10000
+	// Bounded like kine's SQLite file (issue 22): 30 s of history (the
+	// apiserver still compacts to 5 minutes ago, a no-op then), a raft
+	// snapshot every 1,000 entries so that WAL segments (walSegmentBytes
+	// each, preallocated) are released and purged down to the newest one, and
+	// 500 entries kept in memory for a slow follower (10,000 of 64 KB
+	// ConfigMaps would be 640 MB of raft log in memory; a follower further
+	// behind gets a snapshot).
+	cfg.AutoCompactionMode = "periodic"
+	cfg.AutoCompactionRetention = "30s"
+	cfg.SnapshotCount = 1000
+	cfg.SnapshotCatchUpEntries = 500
+	cfg.MaxWalFiles = 1
 	cfg.ForceNewCluster = e.ForceNewCluster
 	peer, _ := url.Parse(e.peerURL())
 	cfg.ListenPeerUrls = []url.URL{*peer}
@@ -254,3 +269,16 @@ func (e *Etcd) Ready(ctx context.Context) error {
 
 // Stop stops the member (it stays in the cluster, to come back).
 func (e *Etcd) Stop(ctx context.Context) error { return e.Halt(ctx) }
+
+// walSegmentBytes is the size of etcd's WAL segments: upstream's 64 MB,
+// preallocated, with the next one preallocated too, is 128 MB of an edge
+// device's flash before any data. A segment is cut once a write passes
+// the size, so larger entries still fit.
+const walSegmentBytes = 16 << 20
+
+// SetProcessKnobs sets the process-wide variables of etcd's that the
+// embedded member needs; call it once at process start, before Start.
+func SetProcessKnobs() {
+	// An exported knob of upstream's; its own tests set it the same way.
+	wal.SegmentSizeBytes = walSegmentBytes
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/k3s-io/kine/pkg/drivers"
+	"github.com/k3s-io/kine/pkg/drivers/generic"
 	"github.com/k3s-io/kine/pkg/drivers/mysql"
 	"github.com/k3s-io/kine/pkg/drivers/pgsql"
 	"github.com/k3s-io/kine/pkg/drivers/sqlite"
@@ -34,6 +35,11 @@ type Kine struct {
 	DBFile   string
 	Socket   string
 	External string // --datastore-endpoint; empty: the SQLite file
+	// Report hears of compactions that returned space to the file
+	// system; nil: nobody.
+	Report func(format string, args ...any)
+	// Compaction overrides defaultCompactPolicy (tests).
+	Compaction *compactPolicy
 
 	ready chan struct{}
 }
@@ -60,35 +66,54 @@ func NewExternal(endpoint, socket string) *Kine {
 	return &Kine{External: endpoint, Socket: socket, ready: make(chan struct{})}
 }
 
-// backend opens kine's driver for the datastore.
-func (s *Kine) backend(ctx context.Context, wg *sync.WaitGroup) (kineserver.Backend, error) {
+// backend opens kine's driver for the datastore; reclaim is set for the
+// SQLite file.
+func (s *Kine) backend(ctx context.Context, wg *sync.WaitGroup, slack int64) (b kineserver.Backend, reclaim func(context.Context) (int64, int64, error), err error) {
 	cfg := &drivers.Config{
-		CompactInterval:  5 * time.Minute,
+		// Off: shoal's compactor asks for compaction (compactor.go), and
+		// kine then compacts at once. The newest 100 revisions are always
+		// kept, whatever the compactor asks.
+		CompactInterval:  0,
 		CompactTimeout:   5 * time.Second,
-		CompactMinRetain: 1000,
+		CompactMinRetain: 100,
 		CompactBatchSize: 1000,
 		PollBatchSize:    500,
 		PollInterval:     time.Second,
 	}
-	var err error
-	var b kineserver.Backend
 	scheme, rest, _ := strings.Cut(s.External, "://")
 	cfg.DataSourceName = rest
 	switch scheme {
 	case "":
-		cfg.DataSourceName = s.DBFile + "?" + sqlite.DefaultParams
-		_, b, err = sqlite.New(ctx, wg, cfg)
+		cfg.DataSourceName = s.DBFile + "?" + sqlite.DefaultParams + "&" + sqliteParams
+		var dialect *generic.Generic
+		b, dialect, err = sqlite.NewVariant(ctx, wg, "sqlite3", cfg)
+		if err == nil {
+			reclaim = sqliteFile{db: dialect.DB, path: s.DBFile, slack: slack}.reclaim
+		}
 	case "postgres", "postgresql":
 		_, b, err = pgsql.New(ctx, wg, cfg)
 	case "mysql":
 		_, b, err = mysql.New(ctx, wg, cfg)
 	default:
-		return nil, fmt.Errorf("--datastore-endpoint: scheme %q not supported (postgres://, mysql://)", scheme)
+		return nil, nil, fmt.Errorf("--datastore-endpoint: scheme %q not supported (postgres://, mysql://)", scheme)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return createChecked{b}, nil
+	return createChecked{b}, reclaim, nil
+}
+
+func (s *Kine) policy() compactPolicy {
+	if s.Compaction != nil {
+		return *s.Compaction
+	}
+	return defaultCompactPolicy()
+}
+
+func (s *Kine) report(format string, args ...any) {
+	if s.Report != nil {
+		s.Report(format, args...)
+	}
 }
 
 // describe names the datastore in errors, without credentials.
@@ -126,13 +151,17 @@ func (s *Kine) run(ctx context.Context) error {
 	bctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	backend, err := s.backend(bctx, &wg)
+	policy := s.policy()
+	backend, reclaim, err := s.backend(bctx, &wg, policy.Slack)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", s.describe(), err)
 	}
 	if err := backend.Start(bctx); err != nil {
 		return fmt.Errorf("start kine on %s: %w", s.describe(), err)
 	}
+	c := &compactor{backend: backend, policy: policy, reclaim: reclaim, report: s.report}
+	wg.Add(1)
+	go func() { defer wg.Done(); c.run(bctx) }()
 	// The socket itself is the access control: 0600 in a 0700 dir.
 	if err := os.Remove(s.Socket); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err

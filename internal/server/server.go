@@ -227,12 +227,16 @@ func newDatastore(cfg *config.Server, c *certs.Server, report func(string, ...an
 		return &datastore.Etcd{Member: etcdMemberName(cfg), Dir: cfg.Paths.EtcdDir, AdvertiseIP: cfg.AdvertiseAddress,
 			TLS: etcdTLS(c), Join: cfg.JoinServer, Report: report}
 	case config.DatastoreKine:
-		return datastore.NewExternal(cfg.DatastoreEndpoint, cfg.Paths.KineSocket)
+		k := datastore.NewExternal(cfg.DatastoreEndpoint, cfg.Paths.KineSocket)
+		k.Report = report
+		return k
 	case config.DatastoreExternalEtcd:
 		return &datastore.Remote{To: datastore.Client{Endpoints: strings.Split(cfg.DatastoreEndpoint, ","),
 			CAFile: cfg.DatastoreCAFile, CertFile: cfg.DatastoreCertFile, KeyFile: cfg.DatastoreKeyFile}}
 	default:
-		return datastore.NewKine(cfg.Paths.DBFile, cfg.Paths.KineSocket)
+		k := datastore.NewKine(cfg.Paths.DBFile, cfg.Paths.KineSocket)
+		k.Report = report
+		return k
 	}
 }
 

@@ -1,0 +1,77 @@
+package datastore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+)
+
+// sqliteParams are kine's connection parameters plus incremental
+// auto-vacuum: freed pages are kept in the file until reclaim returns
+// them. An existing file made without it is converted by kine's VACUUM at
+// start-up.
+const sqliteParams = "_auto_vacuum=incremental"
+
+// sqliteFile is kine's SQLite file as shoal keeps it small: after a
+// compaction, free pages beyond slack go back to the file system and the
+// WAL is truncated.
+type sqliteFile struct {
+	db    *sql.DB // kine's own pool: the same shared cache and locks
+	path  string
+	slack int64 // free bytes left in the file for the writes to come
+}
+
+// reclaimChunk bounds one incremental_vacuum statement (8 MB at 4 KiB
+// pages), so that writers wait for one chunk at most, not for the whole.
+const reclaimChunk = 2048
+
+// reclaim returns free pages beyond f.slack to the file system and
+// truncates the WAL; it reports the bytes returned and the size after.
+func (f sqliteFile) reclaim(ctx context.Context) (reclaimed, size int64, err error) {
+	before := f.size()
+	var pageSize, free int64
+	if err := f.db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize); err != nil {
+		return 0, before, err
+	}
+	if err := f.db.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&free); err != nil {
+		return 0, before, err
+	}
+	for pages := (free*pageSize - f.slack) / pageSize; pages > 0; pages -= reclaimChunk {
+		if err := f.vacuum(ctx, min(pages, reclaimChunk)); err != nil {
+			return 0, f.size(), err
+		}
+	}
+	if _, err := f.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return 0, f.size(), fmt.Errorf("checkpoint: %w", err)
+	}
+	after := f.size()
+	return max(before-after, 0), after, nil
+}
+
+// vacuum frees n pages. SQLite frees one page per step of the statement
+// (a row each), so the rows are read to the end.
+func (f sqliteFile) vacuum(ctx context.Context, n int64) error {
+	rows, err := f.db.QueryContext(ctx, fmt.Sprintf("PRAGMA incremental_vacuum(%d)", n))
+	if err != nil {
+		return fmt.Errorf("incremental_vacuum: %w", err)
+	}
+	for rows.Next() {
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return fmt.Errorf("incremental_vacuum: %w", err)
+	}
+	return rows.Close()
+}
+
+// size is the file and its WAL on disk, in bytes.
+func (f sqliteFile) size() int64 {
+	var n int64
+	for _, p := range []string{f.path, f.path + "-wal"} {
+		if st, err := os.Stat(p); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
+}
