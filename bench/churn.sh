@@ -40,14 +40,19 @@ size_mb() {
 "$CHURNBIN" -kubeconfig "$dir/kubeconfig.yaml" -for "${CHURN}s" -rate "${RATE:-6.4}" -trace "$dir/trace" >"$dir/churn.log" 2>&1 &
 cpid=$!
 start=$(date +%s)
-peak=0
-printf '%6s %9s %8s %8s %8s\n' t_s size_MB writes p50_ms p99_ms
+peak=0 mem_peak=0
+# mem: shoal's PSS / anonymous memory, in MB.
+mem() { echo "$(sum_pss "$pid") / $(($(field "$pid" RssAnon) / 1024))"; }
+mem_start=$(mem)
+printf '%6s %9s %8s %8s %8s %14s\n' t_s size_MB writes p50_ms p99_ms pss/anon_MB
 while kill -0 "$cpid" 2>/dev/null; do
   sleep 10
   t=$(($(date +%s) - start)) s=$(size_mb)
   peak=$(awk -v a="$peak" -v b="$s" 'BEGIN{print (b > a) ? b : a}')
   w=$(awk -v t="$t" 'NR > 1 && $1 ~ /^[0-9]+$/ && $1 <= t + 5 && $1 > t - 6 {print $2, $3, $4}' "$dir/churn.log" | tail -1)
-  printf '%6d %9s %8s %8s %8s\n' "$t" "$s" $w
+  m=$(mem)
+  [[ ${m%% *} -le ${mem_peak%% *} ]] || mem_peak=$m
+  printf '%6d %9s %8s %8s %8s %14s\n' "$t" "$s" $w "$m"
 done
 wait "$cpid" || { cat "$dir/churn.log"; exit 1; }
 cpid=
@@ -83,5 +88,6 @@ PY
 M="bench/churn.sh: shoal server --disable-agent (${kind}), 4 clients rewriting 20 ConfigMaps of 64 KB, ${RATE:-6.4} writes/s, for ${CHURN}s"
 figure "churn ($kind): writes/s, p99 write latency" "$(value_of writes/s <"$dir/churn.log") / $(value_of p99 <"$dir/churn.log")" "/s / ms" "$M; $(value_of failed <"$dir/churn.log") writes failed"
 figure "churn ($kind): write p99 during compaction / otherwise" "$split" "" "$M"
+figure "churn ($kind): shoal PSS / anon, start / peak" "$mem_start / $mem_peak" MB "$M"
 figure "churn ($kind): datastore size, peak" "$peak" MB "$M; sampled every 10 s"
 figure "churn ($kind): datastore size, end / ${AFTER}s later" "$end / $after" MB "$M"

@@ -68,7 +68,7 @@ func NewExternal(endpoint, socket string) *Kine {
 
 // backend opens kine's driver for the datastore; reclaim is set for the
 // SQLite file.
-func (s *Kine) backend(ctx context.Context, wg *sync.WaitGroup, slack int64) (b kineserver.Backend, reclaim func(context.Context) (int64, int64, error), err error) {
+func (s *Kine) backend(ctx context.Context, wg *sync.WaitGroup) (b kineserver.Backend, reclaim func(context.Context, int64) (int64, int64, error), err error) {
 	cfg := &drivers.Config{
 		// Off: shoal's compactor asks for compaction (compactor.go), and
 		// kine then compacts at once. The newest 100 revisions are always
@@ -88,7 +88,7 @@ func (s *Kine) backend(ctx context.Context, wg *sync.WaitGroup, slack int64) (b 
 		var dialect *generic.Generic
 		b, dialect, err = sqlite.NewVariant(ctx, wg, "sqlite3", cfg)
 		if err == nil {
-			reclaim = sqliteFile{db: dialect.DB, path: s.DBFile, slack: slack}.reclaim
+			reclaim = sqliteFile{db: dialect.DB, path: s.DBFile}.reclaim
 		}
 	case "postgres", "postgresql":
 		_, b, err = pgsql.New(ctx, wg, cfg)
@@ -152,7 +152,7 @@ func (s *Kine) run(ctx context.Context) error {
 	defer cancel()
 
 	policy := s.policy()
-	backend, reclaim, err := s.backend(bctx, &wg, policy.Slack)
+	backend, reclaim, err := s.backend(bctx, &wg)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", s.describe(), err)
 	}

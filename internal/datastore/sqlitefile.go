@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"time"
 )
 
 // sqliteParams are kine's connection parameters plus incremental
@@ -14,21 +15,24 @@ import (
 const sqliteParams = "_auto_vacuum=incremental"
 
 // sqliteFile is kine's SQLite file as shoal keeps it small: after a
-// compaction, free pages beyond slack go back to the file system and the
-// WAL is truncated.
+// compaction, free pages beyond what the next writes will need go back to
+// the file system and the WAL is truncated.
 type sqliteFile struct {
-	db    *sql.DB // kine's own pool: the same shared cache and locks
-	path  string
-	slack int64 // free bytes left in the file for the writes to come
+	db   *sql.DB // kine's own pool: the same shared cache and locks
+	path string
 }
 
-// reclaimChunk bounds one incremental_vacuum statement (8 MB at 4 KiB
-// pages), so that writers wait for one chunk at most, not for the whole.
-const reclaimChunk = 2048
+// Reclaiming holds SQLite's write lock: it runs in chunks of 2 MB (at
+// 4 KiB pages), with a pause after each in which waiting writers get the
+// lock (their busy handler retries after a few ms).
+const (
+	reclaimChunk = 512
+	reclaimPause = 20 * time.Millisecond
+)
 
-// reclaim returns free pages beyond f.slack to the file system and
+// reclaim returns free pages beyond keep bytes to the file system and
 // truncates the WAL; it reports the bytes returned and the size after.
-func (f sqliteFile) reclaim(ctx context.Context) (reclaimed, size int64, err error) {
+func (f sqliteFile) reclaim(ctx context.Context, keep int64) (reclaimed, size int64, err error) {
 	before := f.size()
 	var pageSize, free int64
 	if err := f.db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize); err != nil {
@@ -37,9 +41,14 @@ func (f sqliteFile) reclaim(ctx context.Context) (reclaimed, size int64, err err
 	if err := f.db.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&free); err != nil {
 		return 0, before, err
 	}
-	for pages := (free*pageSize - f.slack) / pageSize; pages > 0; pages -= reclaimChunk {
+	for pages := (free*pageSize - keep) / pageSize; pages > 0; pages -= reclaimChunk {
 		if err := f.vacuum(ctx, min(pages, reclaimChunk)); err != nil {
 			return 0, f.size(), err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, f.size(), ctx.Err()
+		case <-time.After(reclaimPause):
 		}
 	}
 	if _, err := f.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
