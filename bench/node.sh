@@ -7,7 +7,8 @@
 #   - VmRSS/PSS summed over its whole tree (shoal, containerd, every shim,
 #     the pods), idle, then with 6 echo pods; VmHWM of the shoal process
 #   - pod start latency: one pod at a time, and p50/p95 of 30 at once
-#   - pods/min with 12 and 24 clients each creating pods one after another
+#   - pods/min with 8 and 24 clients each creating pods one after another
+#     (the client counts of the published K3s figures, bench/k3s.tsv)
 #   - the tree idle again on a fresh server with every addon disabled
 # Usage: bench/node.sh [IDLE_SECONDS]   (needs root; run `make build images` first)
 set -euo pipefail
@@ -46,7 +47,7 @@ figure "pod start latency p50, one at a time" "$(value_of "pod start latency, me
 out=$(in_ns go run ./bench/podstart -kubeconfig "$dir/kc.yaml" -n 30)
 figure "pod start latency p50, 30 at once" "$(value_of "pod start latency, median" <<<"$out")" s "$P; 30 pods created together"
 figure "pod start latency p95, 30 at once" "$(value_of "pod start latency, p95" <<<"$out")" s "$P; 30 pods created together"
-for c in 12 24; do
+for c in 8 24; do
   out=$(in_ns go run ./bench/podstart -kubeconfig "$dir/kc.yaml" -n 48 -clients $c)
   figure "pods/min, $c clients" "$(value_of "pods/min" <<<"$out")" pods/min "bench/podstart -clients $c: each client creates a pod, waits for Ready, creates the next; 48 pods"
 done

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,17 @@ func testSnapshotRestore(t *testing.T, netns string, port int, extra ...string) 
 	s.waitReady(3 * time.Minute)
 	s.mustKubectl(33, "", "create", "namespace", "keep-me")
 	s.mustKubectl(33, "", "-n", "keep-me", "create", "configmap", "note", "--from-literal=text=restored")
+
+	// shoal datastore status reads the running server's datastore.
+	kind := "sqlite"
+	if len(extra) > 0 {
+		kind = "embedded etcd"
+	}
+	status, err := shoal("datastore", "status", "-d", dir)
+	m := regexp.MustCompile(`live keys: +([0-9]+)`).FindStringSubmatch(status)
+	if err != nil || m == nil || len(m[1]) < 2 || !strings.Contains(status, "datastore:   "+kind) {
+		t.Errorf("datastore status: want %s with tens of live keys: %v\n%s", kind, err, status)
+	}
 
 	out, err := shoal("etcd-snapshot", "save", "-d", dir)
 	if err != nil || !strings.Contains(out, "snapshot saved: ") {
