@@ -9,6 +9,12 @@
 //     starts a cluster (--cluster-init) or joins one (--server);
 //   - Remote: an external etcd cluster, only checked for an answer.
 //
+// Kine's history is compacted by shoal's compactor (compactor.go) rather
+// than by kine's timer, and the SQLite file returns freed pages
+// (sqlitefile.go); embedded etcd is bounded by its own settings and a
+// defragmenter (defrag.go). ADR 0014. Status reads either for `shoal
+// datastore status`.
+//
 // Only kine's sqlite, pgsql and mysql drivers and its server package are
 // imported, never its endpoint package (which links every driver: NATS, …).
 package datastore
