@@ -15,6 +15,10 @@ bench/server-idle.sh "$IDLE"
 bench/datastores.sh
 bench/box.sh 512M 1
 bench/heap.sh
+bench/churn.sh
+SHOAL_ARGS=--cluster-init bench/churn.sh
+bench/writes.sh
+SHOAL_ARGS=--cluster-init bench/writes.sh
 . bench/lib.sh
 if [[ -e dist/release/shoal ]]; then
   figure "shoal release binary (make release)" "$(awk -v s="$(stat -c %s dist/release/shoal)" 'BEGIN{printf "%.1f", s/1048576}')" MiB \
