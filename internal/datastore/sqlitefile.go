@@ -5,14 +5,21 @@ import (
 	"database/sql"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 )
 
 // sqliteParams are kine's connection parameters plus incremental
-// auto-vacuum: freed pages are kept in the file until reclaim returns
-// them. An existing file made without it is converted by kine's VACUUM at
-// start-up.
-const sqliteParams = "_auto_vacuum=incremental"
+// auto-vacuum (freed pages are kept in the file until reclaim returns
+// them; an existing file made without it is converted by kine's VACUUM at
+// start-up) and kine's own checkpoint after each compaction turned off:
+// reclaim checkpoints once, when it is worth it.
+const sqliteParams = "_auto_vacuum=incremental&_kine_disable_compact_wal_checkpoint=true"
+
+// walTruncateAt is the WAL size above which reclaim truncates it even if
+// no page was returned; below it, SQLite's own checkpoints (every 1,000
+// pages) keep reusing the file and a truncation would only add writes.
+const walTruncateAt = 4 << 20
 
 // sqliteFile is kine's SQLite file as shoal keeps it small: after a
 // compaction, free pages beyond what the next writes will need go back to
@@ -51,8 +58,10 @@ func (f sqliteFile) reclaim(ctx context.Context, keep int64) (reclaimed, size in
 		case <-time.After(reclaimPause):
 		}
 	}
-	if _, err := f.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-		return 0, f.size(), fmt.Errorf("checkpoint: %w", err)
+	if free*pageSize > keep || walSize(f.path) > walTruncateAt {
+		if _, err := f.db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+			return 0, f.size(), fmt.Errorf("checkpoint: %w", err)
+		}
 	}
 	after := f.size()
 	return max(before-after, 0), after, nil
@@ -74,13 +83,30 @@ func (f sqliteFile) vacuum(ctx context.Context, n int64) error {
 	return rows.Close()
 }
 
-// size is the file and its WAL on disk, in bytes.
+// size is the file, its WAL and its shared-memory index on disk, in bytes.
 func (f sqliteFile) size() int64 {
 	var n int64
-	for _, p := range []string{f.path, f.path + "-wal"} {
-		if st, err := os.Stat(p); err == nil {
-			n += st.Size()
-		}
+	for _, part := range sqliteFiles(f.path) {
+		n += part.Bytes
 	}
 	return n
+}
+
+// sqliteFiles is a SQLite file and the parts beside it that exist.
+func sqliteFiles(dbFile string) []FileSize {
+	var parts []FileSize
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if fi, err := os.Stat(dbFile + suffix); err == nil {
+			parts = append(parts, FileSize{filepath.Base(dbFile) + suffix, fi.Size()})
+		}
+	}
+	return parts
+}
+
+func walSize(dbFile string) int64 {
+	fi, err := os.Stat(dbFile + "-wal")
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }

@@ -52,12 +52,7 @@ func LocalStatus(ctx context.Context, p config.Paths) (Status, error) {
 }
 
 func sqliteStatus(ctx context.Context, dbFile string) (Status, error) {
-	st := Status{Kind: "sqlite", Path: dbFile}
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if fi, err := os.Stat(dbFile + suffix); err == nil {
-			st.Files = append(st.Files, FileSize{filepath.Base(dbFile) + suffix, fi.Size()})
-		}
-	}
+	st := Status{Kind: "sqlite", Path: dbFile, Files: sqliteFiles(dbFile)}
 	db, err := sql.Open("sqlite3", "file:"+dbFile+"?mode=ro&_busy_timeout=5000")
 	if err != nil {
 		return st, err
