@@ -30,8 +30,11 @@ type Agent struct {
 	ProtectKernelDefaults bool
 
 	// Derived by Complete.
-	AgentPaths AgentPaths
-	Box        box.Box // the memory and CPUs this machine (or its cgroup) gives shoal
+	// NodeIPFollows: no address was given, NodeIP is the default-route
+	// interface's, and the node follows it when it changes.
+	NodeIPFollows bool
+	AgentPaths    AgentPaths
+	Box           box.Box // the memory and CPUs this machine (or its cgroup) gives shoal
 }
 
 // AgentPaths is where the node keeps its files, under <data-dir>/agent.
@@ -78,6 +81,7 @@ func (a *Agent) Complete(dataDir string) error {
 		return fmt.Errorf("--node-name %q: %s", a.NodeName, errs[0])
 	}
 	if a.NodeIP == "" {
+		a.NodeIPFollows = true
 		ip, err := DefaultRouteIP()
 		if err != nil {
 			return fmt.Errorf("--node-ip: not given and %w", err)

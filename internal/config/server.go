@@ -85,6 +85,8 @@ type Server struct {
 	APIServerIP    net.IP // first address of the service CIDR: kubernetes.default
 	APIServerPort  int    // kube-apiserver's own port, behind the supervisor: --https-listen-port + 1
 	KubeconfigMode os.FileMode
+	// advertiseFromRoute: --advertise-address was not given.
+	advertiseFromRoute bool
 }
 
 // AddFlags binds every server flag to s, with K3s's spelling.
@@ -205,10 +207,17 @@ func (s *Server) Complete() error {
 		}
 		return nil
 	}
+	follows := s.NodeIP == "" && s.advertiseFromRoute
 	if s.NodeIP == "" {
 		s.NodeIP = s.AdvertiseAddress
 	}
-	return s.Agent.Complete(s.DataDir)
+	if err := s.Agent.Complete(s.DataDir); err != nil {
+		return err
+	}
+	// An embedded etcd member is known to its peers at the address it
+	// joined with: such a server keeps it (docs/node.md says what to run).
+	s.NodeIPFollows = follows && s.Datastore != DatastoreEtcd
+	return nil
 }
 
 // NodeNameOrHost names this server in snapshot file names: its node name,
@@ -342,6 +351,7 @@ func (s *Server) completeAddresses() error {
 		return fmt.Errorf("--cluster-dns %q: must be an IP inside --service-cidr %s", s.ClusterDNS, s.ServiceCIDR)
 	}
 	if s.AdvertiseAddress == "" {
+		s.advertiseFromRoute = true
 		ip, err := DefaultRouteIP()
 		if err != nil {
 			return fmt.Errorf("--advertise-address: not given and %w", err)

@@ -18,6 +18,7 @@ import (
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.etcd.io/etcd/server/v3/storage/wal"
 
+	"github.com/shoal-dev/shoal/internal/atomicfile"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
 
@@ -92,6 +93,9 @@ func (e *Etcd) Start(ctx context.Context) error {
 		defer srv.Close()
 		select {
 		case <-srv.Server.ReadyNotify():
+			if err := atomicfile.Write(e.peerURLFile(), []byte(e.peerURL()), 0o600); err != nil {
+				return err
+			}
 			close(e.ready)
 		case err := <-srv.Err():
 			return fmt.Errorf("etcd: %w", err)
@@ -112,10 +116,30 @@ func (e *Etcd) Start(ctx context.Context) error {
 	})
 }
 
+// peerURLFile records, beside the member's data, the peer URL it last
+// served at: its peers know it there.
+func (e *Etcd) peerURLFile() string { return filepath.Join(e.Dir, "member", "shoal-peer-url") }
+
+// checkAddress refuses to start a member whose host's address changed: its
+// peers (and its own membership record) still have the old one, and etcd
+// would fail to listen on it.
+func (e *Etcd) checkAddress() error {
+	was, err := os.ReadFile(e.peerURLFile())
+	if err != nil || string(was) == e.peerURL() {
+		return nil // none recorded yet (data from before this check, or a restored snapshot)
+	}
+	return fmt.Errorf("--advertise-address: this etcd member is known to its cluster at %s, but this host is now %s; "+
+		"give the host its old address back (or start with --advertise-address set to it), or restore a snapshot under the new one: "+
+		"shoal server --cluster-reset --cluster-reset-restore-path SNAPSHOT (docs/node.md, \"The node's address\")", was, e.peerURL())
+}
+
 // config builds etcd's configuration: restart on existing data, join an
 // existing cluster, or start a new one.
 func (e *Etcd) config(ctx context.Context) (*embed.Config, error) {
 	if err := os.MkdirAll(e.Dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := e.checkAddress(); err != nil {
 		return nil, err
 	}
 	cfg := embed.NewConfig()

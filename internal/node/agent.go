@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/shoal-dev/shoal/internal/config"
 	"github.com/shoal-dev/shoal/internal/containerd"
 	"github.com/shoal-dev/shoal/internal/kubeconfig"
 	"github.com/shoal-dev/shoal/internal/lifecycle"
@@ -40,7 +41,8 @@ func (s *Stack) List(between ...lifecycle.Component) []lifecycle.Component {
 
 // New unpacks the runtime executables, writes the node's kubeconfigs and
 // returns its components: containerd and the image import (Runtime),
-// kubelet, the pod network (unless --flannel-backend=none) and kube-proxy.
+// kubelet, the pod network (unless --flannel-backend=none), kube-proxy
+// and, when the node follows its interface's address, the AddressWatch.
 func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 	p := cfg.AgentPaths
 	wrote, err := runtimebin.Install(p.Bin)
@@ -94,5 +96,8 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 		comps = append(comps, NewFlannel(cfg, kubeletKC, paths.CNIConf))
 	}
 	comps = append(comps, NewKubeProxy(cfg))
+	if cfg.NodeIPFollows {
+		comps = append(comps, NewAddressWatch(cfg.NodeIP, config.DefaultRouteIP, report))
+	}
 	return &Stack{Runtime: runtime, Components: comps, Client: client, Dynamic: dyn, Containerd: ctrd}, nil
 }

@@ -119,6 +119,7 @@ func (s *Supervisor) Start(ctx context.Context) error {
 		// Kept-alive connections nobody uses are closed (a read timeout
 		// cannot be set: watches, logs and exec stream for hours).
 		IdleTimeout: 2 * time.Minute,
+		ConnContext: withConn,
 		TLSConfig: &tls.Config{Certificates: []tls.Certificate{serving}, ClientAuth: tls.RequestClientCert,
 			MinVersion: tlsprofile.MinVersion, CipherSuites: tlsprofile.CipherSuites(), NextProtos: []string{"h2", "http/1.1"}},
 		ErrorLog: quietLog(),

@@ -37,10 +37,19 @@ type tunnels struct {
 	report  func(string, ...any)
 	mu      sync.Mutex
 	entered map[string]bool
+	current map[string]net.Conn // each node's tunnel connection
+}
+
+// connKey is where each request of the supervisor's server carries its
+// connection (http.Server.ConnContext: withConn).
+type connKey struct{}
+
+func withConn(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
 }
 
 func newTunnels(auth *authenticator, client kubernetes.Interface, report func(string, ...any)) *tunnels {
-	t := &tunnels{client: client, report: report, entered: map[string]bool{}}
+	t := &tunnels{client: client, report: report, entered: map[string]bool{}, current: map[string]net.Conn{}}
 	t.server = remotedialer.New(func(r *http.Request) (string, bool, error) {
 		c, err := auth.identify(r.Context(), r)
 		if err != nil || c.node == "" {
@@ -49,7 +58,7 @@ func newTunnels(auth *authenticator, client kubernetes.Interface, report func(st
 			report("refused %s from %s: a tunnel needs a node client certificate (%v)", r.URL.Path, r.RemoteAddr, err)
 			return "", false, nil
 		}
-		t.connected(c.node)
+		t.connected(c.node, r)
 		return c.node, true, nil
 	}, func(w http.ResponseWriter, r *http.Request, code int, err error) {
 		if code == http.StatusUnauthorized {
@@ -96,19 +105,41 @@ func (t *tunnels) forget(ctx context.Context, node string) {
 
 func (t *tunnels) stop() { t.cancel() }
 
-func (t *tunnels) connected(node string) {
+// connected records node's new tunnel, on r's connection, and closes the
+// one it replaces: a node keeps one tunnel. The old one may be dead
+// without this server knowing yet (an agent that changed its address
+// cannot even send its FIN), and remotedialer dials through a node's
+// oldest session: until the pings time out, every dial would hang.
+func (t *tunnels) connected(node string, r *http.Request) {
+	conn, _ := r.Context().Value(connKey{}).(net.Conn)
 	t.mu.Lock()
 	first := !t.entered[node]
 	t.entered[node] = true
+	old := t.current[node]
+	if conn != nil {
+		t.current[node] = conn
+	}
 	t.mu.Unlock()
 	if first {
 		t.report("tunnel from node %s connected", node)
+	}
+	if old != nil && old != conn {
+		old.Close()
 	}
 }
 
 // serveTunnel holds an agent's websocket for the session's lifetime.
 func (t *tunnels) serveTunnel(w http.ResponseWriter, r *http.Request) {
 	t.server.ServeHTTP(w, r)
+	if conn, ok := r.Context().Value(connKey{}).(net.Conn); ok {
+		t.mu.Lock()
+		for node, c := range t.current {
+			if c == conn {
+				delete(t.current, node)
+			}
+		}
+		t.mu.Unlock()
+	}
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		t.report("tunnel from %s (%s) closed", r.TLS.PeerCertificates[0].Subject.CommonName, r.RemoteAddr)
 	}

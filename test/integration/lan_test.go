@@ -69,6 +69,18 @@ func (h *host) setLink(t *testing.T, up bool) {
 	mustRun(t, [][]string{{"ip", "link", "set", h.veth(), state}})
 }
 
+// renumber moves the host to address ip on the same segment as a DHCP
+// server handing out a new lease would: the old address goes (and with it
+// the default route), then the new one comes with the route.
+func (h *host) renumber(t *testing.T, ip string) {
+	mustRun(t, [][]string{
+		{"ip", "-n", h.name, "addr", "del", h.ip + "/24", "dev", "eth0"},
+		{"ip", "-n", h.name, "addr", "add", ip + "/24", "dev", "eth0"},
+		{"ip", "-n", h.name, "route", "add", "default", "via", h.peerIP},
+	})
+	h.ip = ip
+}
+
 // refuseInbound drops every connection the host did not open itself: a
 // node behind NAT.
 func (h *host) refuseInbound(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -237,6 +238,29 @@ func TestMultiNode(t *testing.T) {
 			t.Errorf("Ready only %.1fs after the link returned, want ≤ 10 s", d.Seconds())
 		}
 		checkTunnel(t, onA2)
+	})
+
+	// Started without --node-ip, the agent follows its interface's address.
+	t.Run("agent address change", func(t *testing.T) {
+		old, moved := a1.h.ip, fmt.Sprintf("10.%d.0.%d", l.n, 13)
+		a1.h.renumber(t, moved)
+		changed := time.Now()
+		eventually(t, 30*time.Second, a1.h.name+" Ready with InternalIP "+moved, func() (bool, string) {
+			out, _ := s.kubectl(33, "", "get", "node", a1.h.name, "-o", `jsonpath={.status.addresses[?(@.type=="InternalIP")].address} {.status.conditions[?(@.type=="Ready")].status} {.metadata.annotations.flannel\.alpha\.coreos\.com/public-ip}`)
+			return out == moved+" True "+moved, out
+		})
+		t.Logf("%s Ready with its new address %.1fs after it moved from %s", a1.h.name, time.Since(changed).Seconds(), old)
+		if !strings.Contains(ag1.out.String(), "node address changed from "+old+" to "+moved) {
+			t.Errorf("the agent did not say it followed the address:\n%s", tail(ag1.out.String(), 10))
+		}
+		// Its pods kept running and are reached through the Service from
+		// another node (flannel's tunnel to it follows the new address).
+		eventually(t, 30*time.Second, "the Service answers from the pod on "+a1.h.name, func() (bool, string) {
+			out, _ := s.kubectl(33, "", "exec", onA2, "--", "/shoal-echo", "-get", "http://spread.default.svc.cluster.local/")
+			f := strings.Fields(out)
+			return len(f) == 3 && slices.Contains(podsOn[a1.h.name], f[2]), out
+		})
+		checkTunnel(t, onA1)
 	})
 
 	t.Run("server restart", func(t *testing.T) {
