@@ -21,6 +21,7 @@ import (
 	logsapi "k8s.io/component-base/logs/api/v1"
 	apiserverapp "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	apiserveroptions "k8s.io/kubernetes/cmd/kube-apiserver/app/options"
+	controlplaneapiserver "k8s.io/kubernetes/pkg/controlplane/apiserver"
 
 	"github.com/shoal-dev/shoal/internal/atomicfile"
 	"github.com/shoal-dev/shoal/internal/certs"
@@ -184,6 +185,9 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, a
 		// APIs) go through the supervisor, which uses an agent's tunnel.
 		"egress-selector-config-file": egressPath,
 	}
+	if cfg.Datastore == config.DatastoreSQLite {
+		singleServer(args)
+	}
 	for flag, file := range map[string]string{"etcd-cafile": store.CAFile, "etcd-certfile": store.CertFile, "etcd-keyfile": store.KeyFile} {
 		if file != "" {
 			args[flag] = file
@@ -211,13 +215,31 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, a
 // waits for the change to apply.
 const encryptionPoll = 2 * time.Second
 
+// identityLeaseRenew is how often kube-apiserver renews its identity
+// Lease (upstream: every 10 s, for a Lease that lasts an hour): a datastore
+// write every 5 minutes instead of 30 (issue 23, flash wear).
+const identityLeaseRenew = 5 * time.Minute
+
 // SetProcessKnobs sets the process-wide variables of upstream's that the
 // control plane needs, before any component starts; the process's owner of
 // such settings (cli) calls it once.
 func SetProcessKnobs() {
-	// An exported knob of upstream's, there for exactly this (its
-	// integration tests set it).
+	// Exported knobs of upstream's, there for exactly this (its
+	// integration tests set them).
 	encryptioncontroller.EncryptionConfigFileChangePollDuration = encryptionPoll
+	controlplaneapiserver.IdentityLeaseRenewIntervalPeriod = identityLeaseRenew
+}
+
+// singleServer drops what only serves apiservers that share a datastore:
+// a SQLite file has one server. Each of the two is a Lease rewritten every
+// 10 s (issue 23: with the node's own, 3 of the 4 writes of an idle
+// server): the lease endpoint reconciler, replaced by the one that writes
+// the kubernetes Service's endpoints only when they change, and the peer
+// proxy, which forwards requests to other apiservers of other versions.
+func singleServer(args upstreamargs.Args) {
+	args["endpoint-reconciler-type"] = "master-count"
+	args["apiserver-count"] = "1"
+	args["feature-gates"] = "UnknownVersionInteroperabilityProxy=false"
 }
 
 // Start writes the authentication config and runs the apiserver.

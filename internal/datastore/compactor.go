@@ -17,11 +17,17 @@ import (
 // sooner and keeping only BurstRetain when the database grew by BurstBytes
 // since the last pass.
 type compactPolicy struct {
-	Tick        time.Duration // how often the revision and size are sampled
-	Every       time.Duration // the most time between passes while revisions are written
-	Retain      time.Duration // history kept by a pass on time
-	BurstBytes  int64         // growth in use since the last pass that compacts early
-	BurstRetain time.Duration // history kept by a pass on bytes
+	Tick  time.Duration // how often the revision and size are sampled
+	Every time.Duration // the most time between passes while revisions are written
+	// MinRevisions is how many revisions a pass on time waits for, unless
+	// IdleEvery has passed: a trickle of writes (an idle node renews its
+	// Lease every 10 s) is compacted every IdleEvery, not every Every, and
+	// each pass is a write of its own (issue 23, flash wear).
+	MinRevisions int64
+	IdleEvery    time.Duration
+	Retain       time.Duration // history kept by a pass on time
+	BurstBytes   int64         // growth in use since the last pass that compacts early
+	BurstRetain  time.Duration // history kept by a pass on bytes
 	// Slack is the least free space a SQLite file keeps for the writes to
 	// come; it keeps more, as much as the data in use grew between the last
 	// two passes: pages the next writes would take back from the file
@@ -35,12 +41,14 @@ type compactPolicy struct {
 // twice: value and old_value).
 func defaultCompactPolicy() compactPolicy {
 	return compactPolicy{
-		Tick:        5 * time.Second,
-		Every:       30 * time.Second,
-		Retain:      30 * time.Second,
-		BurstBytes:  32 << 20,
-		BurstRetain: 5 * time.Second,
-		Slack:       8 << 20,
+		Tick:         5 * time.Second,
+		Every:        30 * time.Second,
+		MinRevisions: minRetain, // fewer would leave kine next to nothing to delete
+		IdleEvery:    10 * time.Minute,
+		Retain:       30 * time.Second,
+		BurstBytes:   32 << 20,
+		BurstRetain:  5 * time.Second,
+		Slack:        8 << 20,
 	}
 }
 
@@ -56,6 +64,7 @@ type compactState struct {
 	samples   []revSample // oldest first
 	lastPass  time.Time
 	lastRev   int64 // the revision the last pass compacted to
+	revAtPass int64 // the newest revision when the last pass ran
 	lastInUse int64 // bytes in use after the last pass
 	settled   bool  // reclaimed down to Slack since the last pass
 }
@@ -66,13 +75,14 @@ type compactState struct {
 func (p compactPolicy) next(st *compactState, s revSample) int64 {
 	st.samples = append(st.samples, s)
 	if st.lastPass.IsZero() {
-		st.lastPass, st.lastInUse = s.At, s.InUse
+		st.lastPass, st.lastInUse, st.revAtPass = s.At, s.InUse, s.Rev
 	}
+	since := s.At.Sub(st.lastPass)
 	retain := time.Duration(-1)
 	switch {
 	case s.InUse-st.lastInUse >= p.BurstBytes:
 		retain = p.BurstRetain
-	case s.At.Sub(st.lastPass) >= p.Every:
+	case since >= p.Every && (s.Rev-st.revAtPass >= p.MinRevisions || since >= p.IdleEvery):
 		retain = p.Retain
 	}
 	var target int64
@@ -94,9 +104,10 @@ func (p compactPolicy) next(st *compactState, s revSample) int64 {
 	return target
 }
 
-// passed records a pass to rev that left inUse bytes in use.
-func (st *compactState) passed(at time.Time, rev, inUse int64) {
-	st.lastPass, st.lastRev, st.lastInUse, st.settled = at, rev, inUse, false
+// passed records a pass, when the newest revision was current, to rev
+// that left inUse bytes in use.
+func (st *compactState) passed(at time.Time, current, rev, inUse int64) {
+	st.lastPass, st.revAtPass, st.lastRev, st.lastInUse, st.settled = at, current, rev, inUse, false
 }
 
 // compactor runs the policy against a kine backend. After each pass,
@@ -155,7 +166,7 @@ func (c *compactor) step(ctx context.Context, st *compactState, now time.Time) {
 	if inUse, err = c.backend.DbSize(ctx); err != nil {
 		return
 	}
-	st.passed(now, target, inUse)
+	st.passed(now, rev, target, inUse)
 	c.reclaimAfter(ctx, fmt.Sprintf("compacted up to revision %d in %s", target, compacted.Round(time.Millisecond)),
 		max(c.policy.Slack, grew), inUse)
 }

@@ -24,24 +24,37 @@ func TestCompactPolicy(t *testing.T) {
 		want  int64
 	}
 	tests := []struct {
-		name  string
-		steps []step
+		name    string
+		trickle bool // with MinRevisions 100 and IdleEvery 10 min
+		steps   []step
 	}{
-		{"time: compacts to the revision sampled Retain ago, once Every has passed", []step{
+		{"time: compacts to the revision sampled Retain ago, once Every has passed", false, []step{
 			{0, 100, 1 << 20, 0}, {5, 110, 1 << 20, 0}, {25, 150, 1 << 20, 0},
 			{30, 160, 1 << 20, 100}, {35, 170, 1 << 20, 0}, {55, 210, 1 << 20, 0},
 			{60, 220, 1 << 20, 160},
 		}},
-		{"idle: the history from before the start, then nothing", []step{
+		{"idle: the history from before the start, then nothing", false, []step{
 			{0, 100, 1 << 20, 0}, {30, 100, 1 << 20, 100}, {60, 100, 1 << 20, 0}, {90, 100, 1 << 20, 0},
 		}},
-		{"bytes: a burst compacts early, keeping BurstRetain", []step{
+		{"trickle: under MinRevisions, a pass only every IdleEvery", true, []step{
+			{0, 100, 1 << 20, 0}, {30, 104, 1 << 20, 0}, {300, 140, 1 << 20, 0},
+			{570, 157, 1 << 20, 0}, {595, 159, 1 << 20, 0}, {600, 160, 1 << 20, 157}, {630, 164, 1 << 20, 0},
+		}},
+		{"trickle: MinRevisions written, a pass on time as usual", true, []step{
+			{0, 100, 1 << 20, 0}, {25, 190, 1 << 20, 0}, {30, 199, 1 << 20, 0},
+			{35, 201, 1 << 20, 100}, {65, 240, 1 << 20, 0},
+		}},
+		{"bytes: a burst compacts early, keeping BurstRetain", false, []step{
 			{0, 100, 1 << 20, 0}, {5, 200, 20 << 20, 0}, {10, 300, 40 << 20, 200},
 			{15, 310, 41 << 20, 0},
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			p := p
+			if tt.trickle {
+				p.MinRevisions, p.IdleEvery = 100, 10*time.Minute
+			}
 			var st compactState
 			for _, s := range tt.steps {
 				got := p.next(&st, revSample{At: at(s.sec), Rev: s.rev, InUse: s.inUse})
@@ -49,7 +62,7 @@ func TestCompactPolicy(t *testing.T) {
 					t.Fatalf("at %ds rev %d: compact to %d, want %d", s.sec, s.rev, got, s.want)
 				}
 				if got != 0 {
-					st.passed(at(s.sec), got, s.inUse)
+					st.passed(at(s.sec), s.rev, got, s.inUse)
 				}
 			}
 			if len(st.samples) > int((p.Retain+p.Tick)/p.Tick)+1 {

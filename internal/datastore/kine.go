@@ -66,16 +66,19 @@ func NewExternal(endpoint, socket string) *Kine {
 	return &Kine{External: endpoint, Socket: socket, ready: make(chan struct{})}
 }
 
+// minRetain is how many of the newest revisions kine never compacts.
+const minRetain = 100
+
 // backend opens kine's driver for the datastore; reclaim is set for the
 // SQLite file.
 func (s *Kine) backend(ctx context.Context, wg *sync.WaitGroup) (b kineserver.Backend, reclaim func(context.Context, int64) (int64, int64, error), err error) {
 	cfg := &drivers.Config{
 		// Off: shoal's compactor asks for compaction (compactor.go), and
-		// kine then compacts at once. The newest 100 revisions are always
+		// kine then compacts at once. The newest minRetain revisions are always
 		// kept, whatever the compactor asks.
 		CompactInterval:  0,
 		CompactTimeout:   5 * time.Second,
-		CompactMinRetain: 100,
+		CompactMinRetain: minRetain,
 		CompactBatchSize: 1000,
 		PollBatchSize:    500,
 		PollInterval:     time.Second,
