@@ -37,10 +37,24 @@ io_bytes() {
   for p in $1; do t=$((t + $(awk '/^write_bytes:/{w=$2} /^cancelled_write_bytes:/{c=$2} END{print w-c}' /proc/$p/io 2>/dev/null || echo 0))); done
   echo $t
 }
-revision() { "$BIN" datastore status -d "$dir" 2>/dev/null | awk '/^revision:/{sub(",", "", $2); print $2}'; }
+# revision: the datastore's newest revision (an etcd member answers on the
+# node's loopback, inside its namespace).
+revision() {
+  local r
+  r=$(in_ns "$BIN" datastore status -d "$dir" 2>&1 | awk '/^revision:/{sub(",", "", $2); print $2}')
+  [[ -n "$r" ]] || echo "bench/writes.sh: shoal datastore status gave no revision" >&2
+  echo "${r:-0}"
+}
 logs() { cat "$dir/out.log" "$dir/err.log" | wc -c; }
-# sample: "shoal_bytes runtime_bytes disk_bytes revisions log_bytes" now.
-sample() { local all; all=$(tree); echo "$(io_bytes "$pid") $(io_bytes "${all#"$pid"}") $(disk_bytes) $(revision) $(logs)"; }
+# sample: "shoal_bytes runtime_bytes disk_bytes revisions log_bytes" now,
+# after a sync: what the interval dirtied is counted in it (and the
+# images unpacked at start are not counted in the idle interval).
+sample() {
+  local all
+  sync
+  all=$(tree)
+  echo "$(io_bytes "$pid") $(io_bytes "${all#"$pid"}") $(disk_bytes) $(revision) $(logs)"
+}
 # per_hour A B SECONDS: per hour between samples A and B: MB for the
 # bytes written, revisions, kB of logs.
 per_hour() { awk -v a="$1" -v b="$2" -v s="$3" 'BEGIN { split(a, x); split(b, y)

@@ -108,3 +108,51 @@ func TestPodEvictionTimeout(t *testing.T) {
 		t.Errorf("1.5s accepted: %v", err)
 	}
 }
+
+// TestIdleWritesByDatastore: on SQLite (one server) the apiserver writes
+// no endpoint or peer Leases and nothing elects a leader; on embedded etcd
+// (servers may join) leaders are elected, renewing every 5 s. Every argv
+// still parses with upstream's flags.
+func TestIdleWritesByDatastore(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		args        []string
+		api, notAPI []string
+		kcm, sched  string
+	}{
+		{"sqlite", nil, []string{"--endpoint-reconciler-type=master-count", "--apiserver-count=1", "--feature-gates=UnknownVersionInteroperabilityProxy=false"},
+			nil, "--leader-elect=false", "--leader-elect=false"},
+		{"embedded etcd", []string{"--cluster-init"}, nil, []string{"--endpoint-reconciler-type", "UnknownVersionInteroperabilityProxy"},
+			"--leader-elect-retry-period=5s", "--leader-elect-retry-period=5s"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(t, tt.args...)
+			c := certs.Layout(cfg.Paths)
+			api := NewAPIServer(cfg, c, datastore.Client{Endpoints: []string{"https://127.0.0.1:2379"}}, nil).Argv()
+			kcm := NewControllerManager(cfg, c, nil).Argv()
+			sched := NewScheduler(cfg)
+			for _, w := range tt.api {
+				if !slices.Contains(api, w) {
+					t.Errorf("apiserver argv lacks %s", w)
+				}
+			}
+			for _, w := range tt.notAPI {
+				if strings.Contains(strings.Join(api, " "), w) {
+					t.Errorf("apiserver argv has %s", w)
+				}
+			}
+			if !slices.Contains(kcm, tt.kcm) || !slices.Contains(sched.Argv(), tt.sched) {
+				t.Errorf("controller manager %v / scheduler %v: want %s / %s", kcm, sched.Argv(), tt.kcm, tt.sched)
+			}
+			for name, parse := range map[string]func() error{
+				"kube-apiserver":          func() error { return apiserverCommand().ParseFlags(api) },
+				"kube-controller-manager": func() error { return controllerManagerCommand().ParseFlags(kcm) },
+				"kube-scheduler":          func() error { return sched.command().ParseFlags(sched.Argv()) },
+			} {
+				if err := parse(); err != nil {
+					t.Errorf("%s rejects shoal's argv: %v", name, err)
+				}
+			}
+		})
+	}
+}

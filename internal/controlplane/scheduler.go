@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/cache"
@@ -39,6 +40,9 @@ func NewScheduler(cfg *config.Server) *Scheduler {
 		"tls-cipher-suites":         tlsprofile.Flag(),
 		"profiling":                 "false",
 		"leader-elect":              leaderElect(cfg), // see the controller manager
+	}
+	if leaderElect(cfg) == "true" {
+		maps.Copy(args, leaderElectTimings)
 	}
 	return &Scheduler{
 		upstream:    upstream{name: "kube-scheduler", argv: args.Merge(cfg.ExtraSchedulerArgs)},
