@@ -79,3 +79,42 @@ func TestAgentJoinFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeIPFollows: a node follows its interface's address only when no
+// address was given, and never on a server running an embedded etcd member.
+func TestNodeIPFollows(t *testing.T) {
+	if _, err := DefaultRouteIP(); err != nil {
+		t.Skipf("this host has no default route to follow: %v", err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, true},
+		{[]string{"--node-ip=192.0.2.9"}, false},
+	} {
+		a, err := parseAgent(t, tc.args...)
+		if err != nil || a.NodeIPFollows != tc.want {
+			t.Errorf("agent %v: follows %v (err %v), want %v", tc.args, a.NodeIPFollows, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{nil, true},
+		{[]string{"--advertise-address=192.0.2.10"}, false},
+		{[]string{"--node-ip=192.0.2.11"}, false},
+		{[]string{"--cluster-init"}, false},
+	} {
+		s := &Server{}
+		fs := pflag.NewFlagSet("server", pflag.ContinueOnError)
+		s.AddFlags(fs)
+		if err := fs.Parse(append([]string{"--data-dir=" + t.TempDir()}, tc.args...)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Complete(); err != nil || s.NodeIPFollows != tc.want {
+			t.Errorf("server %v: follows %v (err %v), want %v", tc.args, s.NodeIPFollows, err, tc.want)
+		}
+	}
+}
