@@ -107,13 +107,8 @@ func TestNodeIPFollows(t *testing.T) {
 		{[]string{"--node-ip=192.0.2.11"}, false},
 		{[]string{"--cluster-init"}, false},
 	} {
-		s := &Server{}
-		fs := pflag.NewFlagSet("server", pflag.ContinueOnError)
-		s.AddFlags(fs)
-		if err := fs.Parse(append([]string{"--data-dir=" + t.TempDir()}, tc.args...)); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Complete(); err != nil || s.NodeIPFollows != tc.want {
+		s, err := parseOwn(t, tc.args...)
+		if err != nil || s.NodeIPFollows != tc.want {
 			t.Errorf("server %v: follows %v (err %v), want %v", tc.args, s.NodeIPFollows, err, tc.want)
 		}
 	}

@@ -10,10 +10,16 @@ import (
 
 func parse(t *testing.T, args ...string) (*Server, error) {
 	t.Helper()
+	return parseOwn(t, append([]string{"--advertise-address=192.0.2.10"}, args...)...)
+}
+
+// parseOwn is parse without a given advertise address.
+func parseOwn(t *testing.T, args ...string) (*Server, error) {
+	t.Helper()
 	s := &Server{}
 	fs := pflag.NewFlagSet("server", pflag.ContinueOnError)
 	s.AddFlags(fs)
-	if err := fs.Parse(append([]string{"--data-dir=" + t.TempDir(), "--advertise-address=192.0.2.10"}, args...)); err != nil {
+	if err := fs.Parse(append([]string{"--data-dir=" + t.TempDir()}, args...)); err != nil {
 		t.Fatal(err)
 	}
 	return s, s.Complete()

@@ -22,7 +22,6 @@ type AddressWatch struct {
 	current  string
 	lookup   func() (net.IP, error)
 	interval time.Duration
-	report   func(string, ...any)
 }
 
 // addressPoll is how often the watch reads the routing table: a read of
@@ -31,8 +30,9 @@ const addressPoll = 2 * time.Second
 
 // NewAddressWatch watches, through lookup (config.DefaultRouteIP), for an
 // address other than current.
-func NewAddressWatch(current string, lookup func() (net.IP, error), report func(string, ...any)) *AddressWatch {
-	return &AddressWatch{current: current, lookup: lookup, interval: addressPoll, report: report}
+// The runner reports its error, which names both addresses.
+func NewAddressWatch(current string, lookup func() (net.IP, error)) *AddressWatch {
+	return &AddressWatch{current: current, lookup: lookup, interval: addressPoll}
 }
 
 // Name names the component.

@@ -44,7 +44,7 @@ func TestAddressWatch(t *testing.T) {
 				}
 				return net.ParseIP(r), nil
 			}
-			w := NewAddressWatch("10.0.0.5", lookup, t.Logf)
+			w := NewAddressWatch("10.0.0.5", lookup)
 			w.interval = time.Millisecond
 			if err := w.Start(context.Background()); err != nil {
 				t.Fatal(err)

@@ -97,7 +97,7 @@ func New(cfg *Config, report func(string, ...any)) (*Stack, error) {
 	}
 	comps = append(comps, NewKubeProxy(cfg))
 	if cfg.NodeIPFollows {
-		comps = append(comps, NewAddressWatch(cfg.NodeIP, config.DefaultRouteIP, report))
+		comps = append(comps, NewAddressWatch(cfg.NodeIP, config.DefaultRouteIP))
 	}
 	return &Stack{Runtime: runtime, Components: comps, Client: client, Dynamic: dyn, Containerd: ctrd}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http/httptest"
 	"testing"
+	"time"
 )
 
 // TestNewTunnelReplacesOld: a node's second tunnel closes its first (which
@@ -19,6 +20,8 @@ func TestNewTunnelReplacesOld(t *testing.T) {
 		return server, agent
 	}
 	closed := func(agent net.Conn) bool {
+		// An open pipe would block the read: a deadline makes it fail instead.
+		_ = agent.SetReadDeadline(time.Now().Add(time.Second))
 		_, err := agent.Read(make([]byte, 1))
 		return errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe)
 	}
