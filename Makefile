@@ -127,7 +127,7 @@ test-os: test-deps build
 # Air-gapped images, built from source with no registry and no engine:
 # the upstream pause (C, from the k8s.io/kubernetes module, static) and the
 # shoal-echo test app at v1 and v2 (Go, static).
-images: $(IMAGES)/pause.tar $(IMAGES)/coredns.tar $(IMAGES)/metrics-server.tar $(IMAGES)/traefik.tar
+images: $(IMAGES)/pause.tar $(IMAGES)/coredns.tar $(IMAGES)/traefik.tar
 	for v in v1 v2; do \
 	  CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$$v" -o dist/bin/shoal-echo-$$v ./images/echo && \
 	  $(GO) run ./tools/mkimage -ref localhost/shoal-echo:$$v -bin dist/bin/shoal-echo-$$v -path /shoal-echo \
@@ -148,15 +148,6 @@ $(IMAGES)/coredns.tar: tools/coredns/go.mod tools/coredns/main.go | deps
 	cd tools/coredns && CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(CURDIR)/dist/bin/coredns .
 	$(GO) run ./tools/mkimage -ref registry.k8s.io/coredns/coredns:v$(COREDNS_VERSION) -bin dist/bin/coredns -path /coredns \
 	  -ports 53/udp,53/tcp,9153/tcp -o $@
-
-METRICS_SERVER_VERSION := 0.9.0
-$(IMAGES)/metrics-server.tar: tools/metrics-server/go.mod | deps
-	mkdir -p $(IMAGES) dist/bin
-	cd tools/metrics-server && CGO_ENABLED=0 $(GO) build -trimpath \
-	  -ldflags "-s -w -X k8s.io/client-go/pkg/version.gitVersion=v$(METRICS_SERVER_VERSION)" \
-	  -o $(CURDIR)/dist/bin/metrics-server sigs.k8s.io/metrics-server/cmd/metrics-server
-	$(GO) run ./tools/mkimage -ref registry.k8s.io/metrics-server/metrics-server:v$(METRICS_SERVER_VERSION) \
-	  -bin dist/bin/metrics-server -path /metrics-server -ports 10250/tcp -o $@
 
 # The ingress controller. Its module is large (≈20 min cold on 2 cores, 3.3 GB
 # peak): -p 1 keeps a cold build inside a small machine's memory.

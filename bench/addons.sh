@@ -15,7 +15,7 @@ for off in "" coredns metrics-server servicelb local-storage ingress; do
   start_shoal "${args[@]}"
   for d in coredns metrics-server ingress; do
     dep=$d; [[ $d == ingress ]] && dep=traefik
-    [[ "$off" == "$d" ]] || k -n kube-system rollout status deploy/$dep --timeout=180s >/dev/null
+    [[ "$off" == "$d" ]] || addon_ready "$dep" 180s
   done
   sleep "$IDLE"
   all=$(tree)

@@ -115,7 +115,7 @@ until grep -qs "node $NS Ready" "$dir/out.log"; do
 done
 ready=$(date +%s.%N)
 ready_cpu=$(cpu_ticks "$pid") ready_throttled=$(throttled_s)
-for d in $ADDONS; do k -n kube-system rollout status deploy/$d --timeout=300s >/dev/null; done
+for d in $ADDONS; do addon_ready "$d" 300s; done
 addons=$(date +%s.%N)
 cpu0=$(cpu_ticks "$pid")
 sleep 30

@@ -16,7 +16,7 @@ trap 'stop_shoal; netns_down' EXIT
 netns_up
 # shellcheck disable=SC2086
 start_shoal --kube-apiserver-arg=profiling=true ${SHOAL_ARGS:-}
-for d in coredns metrics-server traefik; do k -n kube-system rollout status deploy/$d --timeout=300s >/dev/null; done
+for d in coredns metrics-server traefik; do addon_ready "$d" 300s; done
 sleep "$IDLE"
 k get --raw '/debug/pprof/heap?gc=1' >"$OUT"
 anon=$(field "$pid" RssAnon)

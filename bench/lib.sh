@@ -6,6 +6,16 @@ KUBECTL=${KUBECTL:-/usr/lib/google-cloud-sdk/bin/kubectl.1.33}
 in_ns() { nsenter --net=/var/run/netns/$NS "$@"; }
 k() { in_ns "$KUBECTL" --kubeconfig "$dir/kc.yaml" "$@"; }
 
+# addon_ready NAME TIMEOUT: an addon's Deployment rolled out; metrics-server
+# runs in shoal's process: its APIService Available.
+addon_ready() {
+  if [[ $1 == metrics-server ]]; then
+    k wait --for=condition=Available apiservice/v1beta1.metrics.k8s.io --timeout="$2" >/dev/null
+  else
+    k -n kube-system rollout status "deploy/$1" --timeout="$2" >/dev/null
+  fi
+}
+
 # A page fault in a file mapping reads READAHEAD_KB around it. The kernel's
 # default, and an SD card's or a USB disk's, is 128 KiB; a cloud VM's disk
 # may say 8 MiB, which makes every binary's page cache, charged to a box,

@@ -23,7 +23,7 @@ until dns_answers 10.43.0.10; do sleep 0.1; done
 dns=$(date +%s.%N)
 
 # Idle, every addon running, no workload.
-for d in coredns metrics-server traefik; do k -n kube-system rollout status deploy/$d --timeout=180s >/dev/null; done
+for d in coredns metrics-server traefik; do addon_ready "$d" 180s; done
 sleep "$IDLE"
 idle=$(tree)
 k create deployment echo --image=localhost/shoal-echo:v1 --replicas=6 >/dev/null

@@ -25,7 +25,7 @@ trap 'stop_shoal; netns_down' EXIT
 netns_up
 # shellcheck disable=SC2086
 start_shoal ${SHOAL_ARGS:-}
-for d in coredns metrics-server traefik; do k -n kube-system rollout status deploy/$d --timeout=300s >/dev/null; done
+for d in coredns metrics-server traefik; do addon_ready "$d" 300s; done
 
 dev=$(basename "$(findmnt -no SOURCE -T "$dir")")
 [[ -e /sys/class/block/$dev/partition ]] && dev=$(basename "$(readlink -f "/sys/class/block/$dev/..")")

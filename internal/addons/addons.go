@@ -35,17 +35,11 @@ type Values struct {
 	ClusterDNS    string
 	ClusterDomain string
 	StorageDir    string // local-path volumes live under it
-	// KubeletServingCA is the PEM of the CA of kubelets' serving
-	// certificates (metrics-server verifies kubelets with it), each line
-	// indented for a YAML block scalar.
-	KubeletServingCA string
-}
-
-// IndentPEM indents every line of pem by n spaces (a YAML block scalar).
-func IndentPEM(pem string, n int) string {
-	pad := strings.Repeat(" ", n)
-	lines := strings.Split(strings.TrimSpace(pem), "\n")
-	return pad + strings.Join(lines, "\n"+pad)
+	// ServerCA is the base64 of the server CA's PEM: the aggregator
+	// verifies metrics-server's serving certificate with it.
+	ServerCA string
+	// MetricsServerPort is where the in-process metrics-server listens.
+	MetricsServerPort int
 }
 
 // Write renders every embedded manifest of an enabled addon into dir

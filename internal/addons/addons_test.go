@@ -9,7 +9,7 @@ import (
 
 func TestWriteRendersEnabledAndRemovesDisabled(t *testing.T) {
 	dir := t.TempDir()
-	v := Values{ClusterDNS: "10.43.0.10", ClusterDomain: "cluster.local", StorageDir: "/var/lib/shoal/storage", KubeletServingCA: IndentPEM("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----", 4)}
+	v := Values{ClusterDNS: "10.43.0.10", ClusterDomain: "cluster.local", StorageDir: "/var/lib/shoal/storage", ServerCA: "QUE=", MetricsServerPort: 10251}
 	written, err := Write(dir, nil, v)
 	if err != nil || len(written) == 0 {
 		t.Fatalf("written %v err %v", written, err)

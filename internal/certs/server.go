@@ -32,6 +32,10 @@ type Server struct {
 	Scheduler        Pair
 	KubeletClient    Pair // apiserver → kubelet (logs, exec)
 	AuthProxy        Pair // apiserver → aggregated APIs
+	MetricsServer    Pair // metrics-server → apiserver and kubelets
+	// MetricsServing is metrics-server's serving certificate, for the
+	// name the aggregator checks (metrics-server.kube-system.svc).
+	MetricsServing Pair
 
 	EtcdServing Pair // etcd's client URLs
 	EtcdClient  Pair // kube-apiserver and shoal → etcd
@@ -59,6 +63,8 @@ func Layout(p config.Paths) *Server {
 		Scheduler:               pair("client-scheduler"),
 		KubeletClient:           pair("client-kube-apiserver"),
 		AuthProxy:               pair("client-auth-proxy"),
+		MetricsServer:           pair("client-metrics-server"),
+		MetricsServing:          pair("serving-metrics-server"),
 		EtcdServerCA:            Pair{p.TLS("etcd/server-ca.crt"), p.TLS("etcd/server-ca.key")},
 		EtcdPeerCA:              Pair{p.TLS("etcd/peer-ca.crt"), p.TLS("etcd/peer-ca.key")},
 		EtcdServing:             Pair{p.TLS("etcd/server-client.crt"), p.TLS("etcd/server-client.key")},
@@ -118,6 +124,9 @@ func Ensure(cfg *config.Server, now time.Time) (*Server, int, error) {
 		{clientCA, pki.Leaf{CommonName: "system:kube-scheduler", Client: true}, s.Scheduler},
 		{clientCA, pki.Leaf{CommonName: "system:kube-apiserver", Organization: []string{"system:masters"}, Client: true}, s.KubeletClient},
 		{rhCA, pki.Leaf{CommonName: "system:auth-proxy", Client: true}, s.AuthProxy},
+		{clientCA, pki.Leaf{CommonName: "system:metrics-server", Client: true}, s.MetricsServer},
+		{serverCA, pki.Leaf{CommonName: "metrics-server", DNSNames: []string{"metrics-server.kube-system.svc"},
+			IPs: []net.IP{net.ParseIP(cfg.AdvertiseAddress)}, Server: true}, s.MetricsServing},
 		{etcdCA, pki.Leaf{CommonName: "etcd-server", DNSNames: []string{"localhost"}, IPs: etcdIPs, Server: true, Client: true}, s.EtcdServing},
 		{etcdCA, pki.Leaf{CommonName: "etcd-client", Client: true}, s.EtcdClient},
 		{peerCA, pki.Leaf{CommonName: "etcd-peer", DNSNames: []string{"localhost"}, IPs: etcdIPs, Server: true, Client: true}, s.EtcdPeer},

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/addons/gitops"
 	"github.com/shoal-dev/shoal/internal/addons/helm"
 	"github.com/shoal-dev/shoal/internal/addons/localpath"
+	"github.com/shoal-dev/shoal/internal/addons/metricsserver"
 	"github.com/shoal-dev/shoal/internal/addons/servicelb"
 	"github.com/shoal-dev/shoal/internal/bootstrap"
 	"github.com/shoal-dev/shoal/internal/certs"
@@ -142,7 +144,7 @@ func controlPlane(cfg *config.Server, c *certs.Server, ds store, admin *rest.Con
 		deploy.New(cfg.Paths.Manifests, filepath.Join(cfg.Paths.EtcDir, "manifests-applied.json"), admin, report),
 		&certs.Renewal{Dirs: []string{cfg.Paths.TLSDir, filepath.Join(cfg.Paths.TLSDir, "etcd")}},
 	}
-	controllers, err := addonControllers(cfg, admin, report)
+	controllers, err := addonControllers(cfg, c, admin, report)
 	if err != nil {
 		return nil, err
 	}
@@ -173,13 +175,13 @@ func writeStartFiles(cfg *config.Server, c *certs.Server, report func(string, ..
 			report("secrets encryption at rest on (%s), key in %s", cfg.EncryptionProvider, cfg.Paths.Encryption)
 		}
 	}
-	kubeletCA, err := os.ReadFile(c.KubeletServingCA.Cert)
+	serverCA, err := os.ReadFile(c.ServerCA.Cert)
 	if err != nil {
 		return err
 	}
 	written, err := addons.Write(cfg.Paths.Manifests, cfg.Disable, addons.Values{
 		ClusterDNS: cfg.ClusterDNS, ClusterDomain: cfg.ClusterDomain, StorageDir: cfg.Paths.StorageDir,
-		KubeletServingCA: addons.IndentPEM(string(kubeletCA), 4)})
+		ServerCA: base64.StdEncoding.EncodeToString(serverCA), MetricsServerPort: metricsserver.Port})
 	if err != nil {
 		return fmt.Errorf("addons: %w", err)
 	}
@@ -343,9 +345,10 @@ func writeComponentKubeconfigs(cfg *config.Server, c *certs.Server) (*rest.Confi
 	// the supervisor.
 	server := fmt.Sprintf("https://127.0.0.1:%d", cfg.APIServerPort)
 	for name, pair := range map[string]certs.Pair{
-		"admin":      c.Admin,
-		"controller": c.ControllerMgr,
-		"scheduler":  c.Scheduler,
+		"admin":          c.Admin,
+		"controller":     c.ControllerMgr,
+		"scheduler":      c.Scheduler,
+		"metrics-server": c.MetricsServer,
 	} {
 		kc := kubeconfig.Client{Server: server, CAFile: c.ServerCA.Cert, CertFile: pair.Cert, KeyFile: pair.Key}
 		if err := kubeconfig.Write(cfg.Paths.Cred(name), kc, false, 0o600); err != nil {
@@ -380,7 +383,7 @@ func localNodeName(cfg *config.Server) string {
 }
 
 // addonControllers are the in-process addons that are not disabled.
-func addonControllers(cfg *config.Server, admin *rest.Config, report func(string, ...any)) ([]lifecycle.Component, error) {
+func addonControllers(cfg *config.Server, c *certs.Server, admin *rest.Config, report func(string, ...any)) ([]lifecycle.Component, error) {
 	client, err := kubernetes.NewForConfig(admin)
 	if err != nil {
 		return nil, err
@@ -398,6 +401,12 @@ func addonControllers(cfg *config.Server, admin *rest.Config, report func(string
 	}
 	if !slices.Contains(cfg.Disable, "local-storage") {
 		out = append(out, localpath.New(client, localNodeName(cfg), cfg.Paths.StorageDir))
+	}
+	if !slices.Contains(cfg.Disable, "metrics-server") {
+		out = append(out, metricsserver.New(client, metricsserver.Files{
+			Kubeconfig: cfg.Paths.Cred("metrics-server"), KubeletCA: c.KubeletServingCA.Cert,
+			ServingCert: c.MetricsServing.Cert, ServingKey: c.MetricsServing.Key,
+		}, cfg.AdvertiseAddress, cfg.NodeNameOrHost()))
 	}
 	return out, nil
 }

@@ -60,7 +60,7 @@ func TestAddons(t *testing.T) {
 	h := newHost(t, "shoal-b1", 93)
 	dir := t.TempDir()
 	t.Cleanup(func() { releaseNode(t, h, dir) })
-	for _, f := range []string{"shoal-echo-v1.tar", "shoal-echo-v2.tar", "coredns.tar", "metrics-server.tar", "traefik.tar"} {
+	for _, f := range []string{"shoal-echo-v1.tar", "shoal-echo-v2.tar", "coredns.tar", "traefik.tar"} {
 		copyFile(t, filepath.Join(imagesDir(t), f), filepath.Join(dir, "agent", "images", f))
 	}
 	s := startNode(t, h, dir)
@@ -148,8 +148,10 @@ func TestAddons(t *testing.T) {
 		_, errDeploy := s.kubectl(33, "", "-n", "kube-system", "get", "deploy/traefik")
 		return strings.TrimSpace(out) == "" && errRole != nil && errDeploy != nil, out
 	})
-	if strings.Contains(s.out.String(), "servicelb ready") {
-		t.Errorf("servicelb controller started although disabled:\n%s", s.out.String())
+	for _, c := range []string{"servicelb", "metrics-server"} {
+		if strings.Contains(s.out.String(), c+" ready") {
+			t.Errorf("%s started although disabled:\n%s", c, s.out.String())
+		}
 	}
 	s.mustKubectl(33, fmt.Sprintf(lbService, "web2", 8082), "apply", "-f", "-")
 	// Once web2's endpoints are published the controllers have seen it;
@@ -291,17 +293,30 @@ spec:
     scaleDown: {stabilizationWindowSeconds: 0, policies: [{type: Percent, value: 100, periodSeconds: 15}]}
 `
 
-// checkMetricsAndHPA: kubectl top answers, and an HPA scales a loaded
+// checkMetricsAndHPA: metrics-server runs in shoal's process behind a
+// verified APIService, kubectl top answers, and an HPA scales a loaded
 // Deployment from 1 to at least 3 and back to 1 once the load stops.
 func checkMetricsAndHPA(t *testing.T, s *server, h *host) {
-	s.mustKubectl(33, "", "-n", "kube-system", "rollout", "status", "deploy/metrics-server", "--timeout=120s")
+	// Available means the aggregator reached it over TLS verified with the
+	// server CA (the APIService does not skip verification).
+	s.mustKubectl(33, "", "wait", "--for=condition=Available", "apiservice/v1beta1.metrics.k8s.io", "--timeout=120s")
+	if out := s.mustKubectl(33, "", "get", "apiservice", "v1beta1.metrics.k8s.io", "-o", "jsonpath={.spec.insecureSkipTLSVerify}"); out == "true" {
+		t.Errorf("metrics APIService skips TLS verification")
+	}
+	if out := s.mustKubectl(33, "", "-n", "kube-system", "get", "endpointslices", "-l", "kubernetes.io/service-name=metrics-server",
+		"-o", "jsonpath={.items[*].endpoints[*].addresses[0]}"); out != h.ip {
+		t.Errorf("metrics-server endpoints %q, want this server's %s", out, h.ip)
+	}
+	if out, _ := s.kubectl(33, "", "-n", "kube-system", "get", "pods", "-l", "k8s-app=metrics-server", "-o", "name"); strings.TrimSpace(out) != "" {
+		t.Errorf("a metrics-server pod runs beside the in-process one: %s", out)
+	}
 	eventually(t, 90*time.Second, "kubectl top nodes", func() (bool, string) {
 		out, err := s.kubectl(33, "", "top", "nodes", "--no-headers")
 		return err == nil && strings.HasPrefix(out, h.name+" ") && strings.Contains(out, "Mi"), out
 	})
 	eventually(t, 60*time.Second, "kubectl top pods", func() (bool, string) {
 		out, err := s.kubectl(33, "", "top", "pods", "-n", "kube-system", "--no-headers")
-		return err == nil && strings.Contains(out, "metrics-server-"), out
+		return err == nil && strings.Contains(out, "coredns-"), out
 	})
 	s.mustKubectl(33, busyHPA, "apply", "-f", "-")
 	s.mustKubectl(33, "", "rollout", "status", "deploy/busy", "--timeout=120s")
