@@ -80,8 +80,8 @@ func TestSmallBoxSizesItself(t *testing.T) {
 		t.Fatalf("containerd: %v", err)
 	}
 	env, _ := os.ReadFile("/proc/" + strings.Fields(string(ctrd))[0] + "/environ")
-	if !strings.Contains(string(env), "GOMEMLIMIT=") {
-		t.Error("containerd runs without a Go soft memory limit")
+	if !strings.Contains(string(env), "GOMEMLIMIT=") || !strings.Contains(string(env), "GOGC=50\x00") {
+		t.Error("containerd runs without a Go soft memory limit or GOGC=50")
 	}
 	// /proc/PID/stat: the 19th field is the nice value (after "(comm)").
 	stat, _ := os.ReadFile("/proc/" + strings.Fields(string(ctrd))[0] + "/stat")
