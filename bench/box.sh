@@ -130,6 +130,14 @@ figure "box $MEM/$CPUS: start -> every addon rolled out" "$(awk "BEGIN{printf \"
 figure "box $MEM/$CPUS: idle tree PSS" "$(sum_pss "$idle")" MB "$M; 30 s after the addons; shoal+containerd+shims+pods"
 figure "box $MEM/$CPUS: idle tree anonymous" "$(sum_anon "$idle")" MB "same processes, RssAnon summed"
 figure "box $MEM/$CPUS: idle shoal process PSS" "$(sum_pss "$pid")" MB "the shoal process alone"
+# PSS counts every page of the binaries still resident, and the kernel
+# keeps what was read at start while the box has room: PSS grows into a
+# box's free memory. The inactive file pages are what it would drop first.
+stat_mb() { awk -v k="$1" '$1==k{printf "%d", $2/1048576}' "$MEMCG/memory.stat"; }
+if [[ $CG == v1 ]]; then inactive=$(stat_mb total_inactive_file) usage=$(($(cat "$MEMCG/memory.usage_in_bytes") / 1048576))
+else inactive=$(stat_mb inactive_file) usage=$(($(cat "$MEMCG/memory.current") / 1048576)); fi
+figure "box $MEM/$CPUS: idle box memory in use" "$usage" MB "the box's cgroup: processes, page cache, kernel memory"
+figure "box $MEM/$CPUS: idle inactive file pages" "$inactive" MB "page cache the kernel reclaims first (binaries' pages read at start and not used since)"
 # The idle tree by process kind: PSS / anonymous MB, summed per kind.
 for p in $idle; do
   kind=$(cat "/proc/$p/comm" 2>/dev/null) || continue
