@@ -90,6 +90,7 @@ test-deps: deps
 	@command -v qemu-system-x86_64 >/dev/null && command -v grub-mkimage >/dev/null && command -v depmod >/dev/null && \
 	  test -x /bin/busybox && command -v cpio >/dev/null || \
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(QEMU_PKGS))
+	@command -v systemd-analyze >/dev/null || (apt-get update && apt-get install -y --no-install-recommends systemd)
 
 # The README's first command: install what is missing, build, run a server.
 DATA_DIR ?= /var/lib/shoal

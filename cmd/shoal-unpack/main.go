@@ -63,7 +63,8 @@ func run() error {
 			return fmt.Errorf("unpack into %s: %w", target, err)
 		}
 	}
-	return syscall.Exec(target, os.Args, os.Environ())
+	// shoal install copies the packed file, not the unpacked one.
+	return syscall.Exec(target, os.Args, append(os.Environ(), "SHOAL_PACKED="+self))
 }
 
 // dataDir is the -d/--data-dir argument, else shoal's default.

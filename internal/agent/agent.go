@@ -15,6 +15,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 	"github.com/shoal-dev/shoal/internal/node"
 	"github.com/shoal-dev/shoal/internal/nodeclaim"
+	"github.com/shoal-dev/shoal/internal/service"
 	"github.com/shoal-dev/shoal/internal/upgrade"
 )
 
@@ -41,6 +42,7 @@ func Run(ctx context.Context, cfg *config.AgentCommand, out io.Writer) error {
 	}
 	runner := &lifecycle.Runner{Components: stack.List(components...), Report: report}
 	return runner.Run(ctx, func() error {
+		service.NotifyReady()
 		node.ReportReady(ctx, stack.Client, cfg.NodeName, start, report)
 		return nil
 	})

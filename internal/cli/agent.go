@@ -16,7 +16,9 @@ func newAgentCommand() *cobra.Command {
 		Short: "Run a node (containerd, kubelet, kube-proxy, flannel) for the local server's data dir",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runConfigured(cmd, cfg.ConfigFile, cfg.Complete, func() processSettings { return processSettings{cfg.Box, cfg.Budget(), cfg.NodeName, nil} }, func(ctx context.Context) error {
+			return runConfigured(cmd, cfg.ConfigFile, cfg.Complete, func() processSettings {
+				return processSettings{Box: cfg.Box, Budget: cfg.Budget(), NodeName: cfg.NodeName, Logging: cfg.Logging}
+			}, func(ctx context.Context) error {
 				return agent.Run(ctx, cfg, cmd.OutOrStdout())
 			})
 		},

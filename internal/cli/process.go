@@ -7,10 +7,12 @@ import (
 	"runtime/debug"
 
 	"github.com/sirupsen/logrus"
+	"gopkg.in/natefinch/lumberjack.v2"
 	logsapi "k8s.io/component-base/logs/api/v1"
 
 	"github.com/shoal-dev/shoal/internal/box"
 	"github.com/shoal-dev/shoal/internal/checkconfig"
+	"github.com/shoal-dev/shoal/internal/config"
 )
 
 // processSettings is what a command decides for the whole process once its
@@ -22,17 +24,18 @@ type processSettings struct {
 	Budget   box.Budget
 	NodeName string // this process's node, if it runs one
 	Upstream func() // sets upstream libraries' process-wide variables (nil: none)
+	Logging  config.Logging
 }
 
 // setProcess is the one owner of process-wide settings.
-func setProcess(out io.Writer, s processSettings) {
+func setProcess(out io.Writer, s processSettings, file io.Writer) error {
 	// Every upstream component applies its logging options; the second
 	// would fail without this.
 	logsapi.ReapplyHandling = logsapi.ReapplyHandlingIgnoreUnchanged
 	// logrus is kine's and remotedialer's (the tunnel) logger: warnings
-	// and errors, unless SHOAL_DEBUG asks for everything.
+	// and errors, unless --debug (or SHOAL_DEBUG) asks for everything.
 	logrus.SetLevel(logrus.WarnLevel)
-	if os.Getenv("SHOAL_DEBUG") != "" {
+	if s.Logging.Debug || os.Getenv("SHOAL_DEBUG") != "" {
 		logrus.SetLevel(logrus.DebugLevel)
 	}
 	// flannel's subnet manager finds its node only through NODE_NAME.
@@ -43,6 +46,15 @@ func setProcess(out io.Writer, s processSettings) {
 		s.Upstream()
 	}
 	fitBox(out, s.Box, s.Budget)
+	return setLogging(s.Logging, file)
+}
+
+// logFile is --log's file, rotated (nil without --log).
+func logFile(l config.Logging) io.Writer {
+	if l.LogFile == "" {
+		return nil
+	}
+	return &lumberjack.Logger{Filename: l.LogFile, MaxSize: 50, MaxBackups: 3}
 }
 
 // defaultEnv sets key for this process (and the tools it runs in-process:

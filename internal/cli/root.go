@@ -30,22 +30,28 @@ func NewRoot() *cobra.Command {
 		Run: func(cmd *cobra.Command, _ []string) { _ = cmd.Help() },
 	}
 	root.AddCommand(serverCommands()...)
-	root.AddCommand(newAgentCommand(), newUpgradeWatchdogCommand(), newOSCommand(), newCheckConfigCommand(), newImagesCommand(), newCrictlCommand(), newCtrCommand(), &cobra.Command{
-		Use:   "version",
-		Short: "Print shoal's and Kubernetes' versions",
-		Args:  cobra.NoArgs,
-		Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), version.String()) },
-	})
+	root.AddCommand(newAgentCommand(), newUpgradeWatchdogCommand(), newOSCommand(), newCheckConfigCommand(), newImagesCommand(), newCrictlCommand(), newCtrCommand(),
+		newInstallCommand(installRoles()), newKillallCommand(), newUninstallCommand(), &cobra.Command{
+			Use:   "version",
+			Short: "Print shoal's and Kubernetes' versions",
+			Args:  cobra.NoArgs,
+			Run:   func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), version.String()) },
+		})
 	return root
 }
 
 // Main runs shoal with os.Args and returns the process exit code. Invoked
-// through a symlink named kubectl, it behaves as kubectl.
+// through a symlink named kubectl, crictl or ctr, it behaves as that tool.
 func Main() int {
-	if code, ok := runAs(filepath.Base(os.Args[0]), os.Args[1:]); ok {
+	name := filepath.Base(os.Args[0])
+	if code, ok := runAs(name, os.Args[1:]); ok {
 		return code
 	}
 	root := NewRoot()
+	// Invoked through the symlinks `shoal install` makes.
+	if name == "crictl" || name == "ctr" {
+		root.SetArgs(append([]string{name}, os.Args[1:]...))
+	}
 	if err := root.Execute(); err != nil {
 		root.PrintErrln("Error: " + err.Error())
 		return 1

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -33,7 +34,14 @@ func runConfigured(cmd *cobra.Command, configFile string, complete func() error,
 	if err := complete(); err != nil {
 		return err
 	}
-	setProcess(cmd.OutOrStdout(), settings())
+	s := settings()
+	file := logFile(s.Logging)
+	if file != nil {
+		cmd.SetOut(io.MultiWriter(cmd.OutOrStdout(), file))
+	}
+	if err := setProcess(cmd.OutOrStdout(), s, file); err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go func() {

@@ -21,7 +21,7 @@ func newServerCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runConfigured(cmd, cfg.ConfigFile, cfg.Complete, func() processSettings {
-				return processSettings{cfg.Box, cfg.Budget(), cfg.NodeName, func() {
+				return processSettings{Box: cfg.Box, Budget: cfg.Budget(), NodeName: cfg.NodeName, Logging: cfg.Logging, Upstream: func() {
 					controlplane.SetProcessKnobs()
 					datastore.SetProcessKnobs()
 				}}

@@ -28,6 +28,7 @@ type Agent struct {
 	// Profile is "" or ProfileCIS; ProtectKernelDefaults is implied by it.
 	Profile               string
 	ProtectKernelDefaults bool
+	Logging
 
 	// Derived by Complete.
 	// NodeIPFollows: no address was given, NodeIP is the default-route
@@ -66,10 +67,14 @@ func (a *Agent) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&a.ExtraKubeProxyArgs, "kube-proxy-arg", nil, "Extra kube-proxy flag as key=value (repeatable)")
 	fs.StringVar(&a.Profile, "profile", "", "Hardening profile: cis (secrets encryption on, --protect-kernel-defaults, audit logs kept longer; see docs/security.md)")
 	fs.BoolVar(&a.ProtectKernelDefaults, "protect-kernel-defaults", false, "Kubelet refuses to start unless the kernel's sysctls already have its values, instead of setting them")
+	a.Logging.AddFlags(fs)
 }
 
 // Complete validates a and derives its paths from dataDir.
 func (a *Agent) Complete(dataDir string) error {
+	if err := a.Logging.Validate(); err != nil {
+		return err
+	}
 	if a.NodeName == "" {
 		h, err := os.Hostname()
 		if err != nil {

@@ -201,6 +201,9 @@ func (s *Server) Complete() error {
 	if err := s.detectBox(); err != nil {
 		return err
 	}
+	if err := s.Logging.Validate(); err != nil {
+		return err
+	}
 	if s.DisableAgent {
 		if s.Profile != "" && s.Profile != ProfileCIS {
 			return fmt.Errorf("--profile %q: want cis (or none)", s.Profile)

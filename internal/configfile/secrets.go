@@ -3,6 +3,7 @@ package configfile
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -12,6 +13,9 @@ import (
 // line every local user reads them (ps, /proc/PID/cmdline), so they may
 // come from the environment too, and a warning names them on argv.
 func secretFlags() []string { return []string{"token", "agent-token", "datastore-endpoint"} }
+
+// IsSecret tells whether flag's value is a credential (secretFlags).
+func IsSecret(flag string) bool { return slices.Contains(secretFlags(), flag) }
 
 // EnvName is the environment variable a secret flag may come from:
 // SHOAL_TOKEN, SHOAL_AGENT_TOKEN, SHOAL_DATASTORE_ENDPOINT (as K3s's

@@ -200,7 +200,7 @@ func NewAPIServer(cfg *config.Server, c *certs.Server, store datastore.Client, a
 		args["encryption-provider-config-automatic-reload"] = "true"
 	}
 	return &APIServer{
-		upstream:       upstream{name: "kube-apiserver", argv: args.Merge(cfg.ExtraAPIServerArgs)},
+		upstream:       upstream{name: "kube-apiserver", argv: args.Verbose(cfg.Verbosity).Merge(cfg.ExtraAPIServerArgs)},
 		authConfigPath: authPath,
 		admissionPath:  admissionPath,
 		auditPath:      auditPolicyPath,

@@ -80,7 +80,7 @@ func NewControllerManager(cfg *config.Server, c *certs.Server, admin *rest.Confi
 		maps.Copy(args, leaderElectTimings)
 	}
 	return &ControllerManager{
-		upstream: upstream{name: "kube-controller-manager", argv: args.Merge(cfg.ExtraControllerManagerArgs)},
+		upstream: upstream{name: "kube-controller-manager", argv: args.Verbose(cfg.Verbosity).Merge(cfg.ExtraControllerManagerArgs)},
 		admin:    admin,
 	}
 }

@@ -45,7 +45,7 @@ func NewScheduler(cfg *config.Server) *Scheduler {
 		maps.Copy(args, leaderElectTimings)
 	}
 	return &Scheduler{
-		upstream:    upstream{name: "kube-scheduler", argv: args.Merge(cfg.ExtraSchedulerArgs)},
+		upstream:    upstream{name: "kube-scheduler", argv: args.Verbose(cfg.Verbosity).Merge(cfg.ExtraSchedulerArgs)},
 		setUp:       make(chan struct{}),
 		leaderElect: leaderElect(cfg) == "true",
 	}

@@ -2,13 +2,11 @@ package controlplane
 
 import (
 	"context"
-	"strings"
 
 	"github.com/spf13/cobra"
 	cliflag "k8s.io/component-base/cli/flag"
 	"k8s.io/component-base/cli/globalflag"
 	"k8s.io/component-base/logs"
-	"k8s.io/klog/v2"
 
 	"github.com/shoal-dev/shoal/internal/lifecycle"
 )
@@ -32,7 +30,6 @@ func (u *upstream) Stop(ctx context.Context) error { return u.Halt(ctx) }
 
 // launch logs the argv and runs cmd with it in the background.
 func (u *upstream) launch(ctx context.Context, cmd *cobra.Command) error {
-	klog.InfoS("starting upstream component", "component", u.name, "argv", strings.Join(u.argv, " "))
 	cmd.SetArgs(u.argv)
 	cmd.SilenceUsage = true
 	cmd.SilenceErrors = true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -31,6 +32,10 @@ func (r *Runner) Run(ctx context.Context, onReady func() error) error {
 	life := context.WithoutCancel(ctx)
 	for _, c := range r.Components {
 		t0 := time.Now()
+		// An upstream component's final argv, after the user's values.
+		if a, ok := c.(interface{ Argv() []string }); ok {
+			r.report("running %s %s", c.Name(), strings.Join(a.Argv(), " "))
+		}
 		if err := c.Start(life); err != nil {
 			return fmt.Errorf("start %s: %w", c.Name(), err)
 		}

@@ -15,7 +15,6 @@ import (
 	utilfeature "k8s.io/apiserver/pkg/util/feature"
 	"k8s.io/client-go/kubernetes"
 	cliflag "k8s.io/component-base/cli/flag"
-	"k8s.io/klog/v2"
 	kubeletapp "k8s.io/kubernetes/cmd/kubelet/app"
 	kubeletoptions "k8s.io/kubernetes/cmd/kubelet/app/options"
 	kubeletconfig "k8s.io/kubernetes/pkg/kubelet/apis/config"
@@ -60,7 +59,7 @@ func NewKubelet(cfg *Config, criSocket string, client kubernetes.Interface) *Kub
 		cfg:     cfg,
 		runtime: "unix://" + criSocket,
 		cgroups: DetectCgroupMode(),
-		argv:    args.Merge(cfg.ExtraKubeletArgs),
+		argv:    args.Verbose(cfg.Verbosity).Merge(cfg.ExtraKubeletArgs),
 		client:  client,
 	}
 }
@@ -143,7 +142,6 @@ func (k *Kubelet) Start(ctx context.Context) error {
 	if err := fs.Parse(k.argv); err != nil {
 		return fmt.Errorf("kubelet: %w", err)
 	}
-	klog.InfoS("starting upstream component", "component", "kubelet", "argv", strings.Join(k.argv, " "))
 	if err := utilfeature.DefaultMutableFeatureGate.SetFromMap(kc.FeatureGates); err != nil {
 		return fmt.Errorf("kubelet feature gates: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -45,7 +44,7 @@ func NewKubeProxy(cfg *Config) *KubeProxy {
 		// Leave the host's nf_conntrack_max alone.
 		"conntrack-max-per-core": "0",
 	}
-	return &KubeProxy{argv: args.Merge(cfg.ExtraKubeProxyArgs)}
+	return &KubeProxy{argv: args.Verbose(cfg.Verbosity).Merge(cfg.ExtraKubeProxyArgs)}
 }
 
 // Name implements lifecycle.Component.
@@ -64,7 +63,6 @@ func (p *KubeProxy) Start(ctx context.Context) error {
 	if err := fs.Parse(p.argv); err != nil {
 		return fmt.Errorf("kube-proxy: %w", err)
 	}
-	klog.InfoS("starting upstream component", "component", "kube-proxy", "argv", strings.Join(p.argv, " "))
 	if err := opts.Complete(fs); err != nil {
 		return fmt.Errorf("kube-proxy: %w", err)
 	}

@@ -40,6 +40,7 @@ import (
 	"github.com/shoal-dev/shoal/internal/node"
 	"github.com/shoal-dev/shoal/internal/nodeclaim"
 	"github.com/shoal-dev/shoal/internal/osimage"
+	"github.com/shoal-dev/shoal/internal/service"
 	"github.com/shoal-dev/shoal/internal/snapshot"
 	"github.com/shoal-dev/shoal/internal/supervisor"
 	"github.com/shoal-dev/shoal/internal/token"
@@ -124,6 +125,7 @@ func Run(ctx context.Context, cfg *config.Server, out io.Writer) error {
 			report("kubeconfig written to %s", cfg.WriteKubeconfig)
 		}
 		report("server ready in %.2fs: https://127.0.0.1:%d", time.Since(start).Seconds(), cfg.HTTPSListenPort)
+		service.NotifyReady()
 		if stack != nil {
 			node.ReportReady(ctx, stack.Client, cfg.NodeName, start, report)
 		}
@@ -406,7 +408,7 @@ func addonControllers(cfg *config.Server, c *certs.Server, admin *rest.Config, r
 		out = append(out, metricsserver.New(client, metricsserver.Files{
 			Kubeconfig: cfg.Paths.Cred("metrics-server"), KubeletCA: c.KubeletServingCA.Cert,
 			ServingCert: c.MetricsServing.Cert, ServingKey: c.MetricsServing.Key,
-		}, cfg.AdvertiseAddress, cfg.NodeNameOrHost()))
+		}, cfg.AdvertiseAddress, cfg.NodeNameOrHost(), cfg.Verbosity))
 	}
 	return out, nil
 }

@@ -2,6 +2,7 @@ package upstreamargs
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -41,4 +42,14 @@ func (a Args) Merge(user []string) []string {
 		}
 	}
 	return argv
+}
+
+// Verbose sets klog's --v to v when above 0: every in-process component
+// gets the same (the logging setup of one process is shared, and an
+// upstream component refuses to change it once applied).
+func (a Args) Verbose(v int) Args {
+	if v > 0 {
+		a["v"] = strconv.Itoa(v)
+	}
+	return a
 }

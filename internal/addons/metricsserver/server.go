@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"net"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/klog/v2"
 	"sigs.k8s.io/metrics-server/cmd/metrics-server/app/options"
 
 	"github.com/shoal-dev/shoal/internal/lifecycle"
@@ -44,8 +42,8 @@ var _ lifecycle.Component = (*Server)(nil)
 
 // New builds metrics-server's argv: it serves on ip:Port, scrapes kubelets
 // at their InternalIP and verifies them with the kubelet serving CA.
-// node names this server's EndpointSlice.
-func New(client kubernetes.Interface, f Files, ip, node string) *Server {
+// node names this server's EndpointSlice; verbosity is klog's --v.
+func New(client kubernetes.Interface, f Files, ip, node string, verbosity int) *Server {
 	args := upstreamargs.Args{
 		"kubeconfig":                      f.Kubeconfig,
 		"authentication-kubeconfig":       f.Kubeconfig,
@@ -61,7 +59,7 @@ func New(client kubernetes.Interface, f Files, ip, node string) *Server {
 		"kubelet-certificate-authority":   f.KubeletCA,
 		"metric-resolution":               "15s",
 	}
-	return &Server{argv: args.Merge(nil), client: client, ip: ip, node: node}
+	return &Server{argv: args.Verbose(verbosity).Merge(nil), client: client, ip: ip, node: node}
 }
 
 // Name implements lifecycle.Component.
@@ -72,7 +70,6 @@ func (s *Server) Argv() []string { return s.argv }
 
 // Start runs metrics-server.
 func (s *Server) Start(ctx context.Context) error {
-	klog.InfoS("starting upstream component", "component", "metrics-server", "argv", strings.Join(s.argv, " "))
 	cmd := command()
 	cmd.SetArgs(s.argv)
 	cmd.SilenceUsage = true

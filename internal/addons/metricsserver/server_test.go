@@ -10,7 +10,7 @@ import (
 
 func testServer(ip string) *Server {
 	return New(fake.NewClientset(), Files{Kubeconfig: "/d/ms.kubeconfig", ServingCert: "/d/s.crt",
-		ServingKey: "/d/s.key", KubeletCA: "/d/kubelet-ca.crt"}, ip, "box")
+		ServingKey: "/d/s.key", KubeletCA: "/d/kubelet-ca.crt"}, ip, "box", 0)
 }
 
 // Every flag shoal passes is one upstream's options accept, with the
