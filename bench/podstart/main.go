@@ -32,7 +32,12 @@ func main() {
 	image := flag.String("image", "localhost/shoal-echo:v1", "image (must be on the node)")
 	ns := flag.String("namespace", "default", "namespace")
 	clients := flag.Int("clients", 0, "concurrent clients creating pods one after another (0: all at once)")
+	deployment := flag.Bool("deployment", false, "one Deployment of n replicas instead of bare pods (as `kubectl create deployment --replicas`)")
 	flag.Parse()
+	run := run
+	if *deployment {
+		run = func(kc, ns, image string, n, _ int) error { return runDeployment(kc, ns, image, n) }
+	}
 	if err := run(*kc, *ns, *image, *n, *clients); err != nil {
 		fmt.Fprintln(os.Stderr, "podstart:", err)
 		os.Exit(1)
@@ -140,18 +145,24 @@ func run(kubeconfig, ns, image string, n, clients int) error {
 			last = r
 		}
 	}
+	how := "all created at once"
+	if clients > 0 {
+		how = fmt.Sprintf("%d clients", clients)
+	}
+	printFigures(lat, n, last.Sub(start), how)
+	zero := int64(0)
+	return c.CoreV1().Pods(ns).DeleteCollection(context.Background(), metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{LabelSelector: sel})
+}
+
+// printFigures prints the latencies' median, p95 and max, and n pods
+// over took as pods/min.
+func printFigures(lat []float64, n int, took time.Duration, how string) {
 	sort.Float64s(lat)
 	q := func(p float64) float64 { return lat[int(p*float64(len(lat)-1)+0.5)] }
 	fmt.Printf("%-44s %.2f s\n", fmt.Sprintf("pod start latency, median of %d", n), q(0.5))
 	fmt.Printf("%-44s %.2f s\n", "pod start latency, p95", q(0.95))
 	fmt.Printf("%-44s %.2f s\n", "pod start latency, max", lat[len(lat)-1])
-	how := "all created at once"
-	if clients > 0 {
-		how = fmt.Sprintf("%d clients", clients)
-	}
-	fmt.Printf("%-44s %.0f\n", "pods/min ("+how+")", float64(n)/last.Sub(start).Minutes())
-	zero := int64(0)
-	return c.CoreV1().Pods(ns).DeleteCollection(context.Background(), metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{LabelSelector: sel})
+	fmt.Printf("%-44s %.0f\n", "pods/min ("+how+")", float64(n)/took.Minutes())
 }
 
 func isReady(p *corev1.Pod) bool {
