@@ -10,6 +10,7 @@ IDLE=${1:-30}
 export FIGURES=$(mktemp /tmp/shoal-bench-figures.XXXXXX)
 trap 'rm -f "$FIGURES"' EXIT
 bench/node.sh "$IDLE"
+bench/throughput.sh
 bench/agent.sh "$IDLE"
 bench/server-idle.sh "$IDLE"
 bench/datastores.sh
