@@ -11,6 +11,7 @@ export FIGURES=$(mktemp /tmp/shoal-bench-figures.XXXXXX)
 trap 'rm -f "$FIGURES"' EXIT
 bench/node.sh "$IDLE"
 bench/throughput.sh
+bench/upstream.sh "$IDLE"
 bench/agent.sh "$IDLE"
 bench/server-idle.sh "$IDLE"
 bench/datastores.sh
