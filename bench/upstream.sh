@@ -14,8 +14,10 @@
 #     first answer of kubernetes.default from the node)
 #   - idle memory: PSS and anonymous summed over every process of the
 #     cluster (shoal or the six, containerd, shims, pods)
-#   - pods/min for a Deployment of 30 and with 1 and 12 clients
+#   - pods/min for a Deployment of 30 and with 1, 12 and 30 clients
 #     (bench/podstart), CPU-seconds of the whole tree per pod started
+#   - API GET p99 at 20 requests/s (bench/apiprobe), datastore create and
+#     write → watch p50/p99 through the API (bench/datastore)
 # The reference is torn down by `shoal killall` on its directory (every
 # binary runs from there): no process, mount or link is left.
 # Usage: bench/upstream.sh [IDLE_SECONDS]   (root; `make build images`)
@@ -33,8 +35,11 @@ for c in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-prox
   [[ -x $UP/$c ]] || go build -tags "$TAGS" -ldflags "$LDFLAGS" -o "$UP/$c" "k8s.io/kubernetes/cmd/$c"
 done
 [[ -x $UP/etcd ]] || go build -o "$UP/etcd" ./tools/etcd
-PODSTART=$(mktemp -d)/podstart
+TOOLS=$(mktemp -d)
+PODSTART=$TOOLS/podstart
 go build -o "$PODSTART" ./bench/podstart
+go build -o "$TOOLS/apiprobe" ./bench/apiprobe
+go build -o "$TOOLS/datastore" ./bench/datastore
 [[ -x dist/runtime/containerd ]] || { echo "dist/runtime missing: make build"; exit 1; }
 
 # tree_ns: every process in the namespace and their descendants (the
@@ -60,13 +65,18 @@ measure() {
   sleep "$IDLE"
   tr=$(tree_ns)
   R[$who.pss]=$(sum_pss_t "$tr") R[$who.anon]=$(sum_anon_t "$tr") R[$who.procs]=$(echo $tr | wc -w)
+  # The API under a fixed load: 20 GETs a second for 15 s, idle cluster.
+  out=$(in_ns "$TOOLS/apiprobe" -kubeconfig "$dir/kc.yaml" -every 50ms -for 15s 2>&1)
+  R[$who.api]=$(awk '/latency p99/ {print $NF == "s" ? $(NF-1) : $NF}' <<<"$out")
+  out=$(in_ns "$TOOLS/datastore" -kubeconfig "$dir/kc.yaml" -n 300 -label "$who")
+  read -r R[$who.c50] R[$who.c99] R[$who.w50] R[$who.w99] < <(sed 's/.*create p50 *\([0-9.]*\) ms *p99 *\([0-9.]*\) ms.*watch p50 *\([0-9.]*\) ms *p99 *\([0-9.]*\) ms.*/\1 \2 \3 \4/' <<<"$out")
   t0=$(cpu_s "$(tree_ns)")
   out=$(in_ns "$PODSTART" -kubeconfig "$dir/kc.yaml" -n 30 -deployment)
   R[$who.cpu]=$(awk -v a="$t0" -v b="$(cpu_s "$(tree_ns)")" 'BEGIN{printf "%.2f", (b - a) / 30}')
   R[$who.dep]=$(value_of "pods/min" <<<"$out") R[$who.p50]=$(value_of "pod start latency, median" <<<"$out") R[$who.p95]=$(value_of "pod start latency, p95" <<<"$out")
   until [[ -z "$(k get pods -l bench=podstart-deployment -o name 2>/dev/null)" ]]; do sleep 0.5; done
-  for c in 1 12; do
-    n=$((c == 1 ? 10 : 48))
+  for c in 1 12 30; do
+    n=$((c == 1 ? 10 : c == 12 ? 48 : 90)) # a node takes 110 pods
     out=$(in_ns "$PODSTART" -kubeconfig "$dir/kc.yaml" -n $n -clients $c)
     R[$who.c$c]=$(value_of "pods/min" <<<"$out")
     until [[ -z "$(k get pods -l bench=podstart -o name 2>/dev/null)" ]]; do sleep 0.5; done
@@ -204,5 +214,11 @@ row "pod start p50, Deployment of 30" p50 s
 row "pod start p95, Deployment of 30" p95 s
 row "pods/min, 1 client" c1 pods/min
 row "pods/min, 12 clients" c12 pods/min
+row "pods/min, 30 clients" c30 pods/min
+row "API GET p99, 20 requests/s for 15 s, idle" api s
+row "datastore create p50, 300 ConfigMaps" c50 ms
+row "datastore create p99" c99 ms
+row "datastore write -> watch p50" w50 ms
+row "datastore write -> watch p99" w99 ms
 row "CPU-seconds per pod, Deployment of 30" cpu s
 echo "reference torn down: $left processes left in the namespace, $mounts mounts left"
