@@ -8,7 +8,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -48,25 +47,16 @@ func runDeployment(kubeconfig, ns, image string, n int) error {
 		return err
 	}
 	seen, ready := map[string]time.Time{}, map[string]time.Time{}
-	for len(ready) < n {
-		select {
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return fmt.Errorf("watch closed with %d/%d ready", len(ready), n)
-			}
-			p, isPod := ev.Object.(*corev1.Pod)
-			if !isPod || ev.Type == watch.Deleted {
-				continue
-			}
-			if _, ok := seen[p.Name]; !ok {
-				seen[p.Name] = time.Now()
-			}
-			if _, ok := ready[p.Name]; !ok && isReady(p) {
-				ready[p.Name] = time.Now()
-			}
-		case <-ctx.Done():
-			return fmt.Errorf("only %d/%d pods ready", len(ready), n)
+	err = untilReady(ctx, w, n, func() int { return len(ready) }, func(p *corev1.Pod) {
+		if _, ok := seen[p.Name]; !ok {
+			seen[p.Name] = time.Now()
 		}
+		if _, ok := ready[p.Name]; !ok && isReady(p) {
+			ready[p.Name] = time.Now()
+		}
+	})
+	if err != nil {
+		return err
 	}
 	last := start
 	var lat []float64

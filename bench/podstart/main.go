@@ -112,27 +112,21 @@ func run(kubeconfig, ns, image string, n, clients int) error {
 			}()
 		}
 	}
-	for len(ready) < n {
-		select {
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return fmt.Errorf("watch closed with %d/%d ready", len(ready), n)
-			}
-			p, isPod := ev.Object.(*corev1.Pod)
-			if !isPod || ev.Type == watch.Deleted || !isReady(p) {
-				continue
-			}
-			mu.Lock()
-			if _, seen := ready[p.Name]; !seen {
-				ready[p.Name] = time.Now()
-				if ch := readyCh[p.Name]; ch != nil {
-					close(ch)
-				}
-			}
-			mu.Unlock()
-		case <-ctx.Done():
-			return fmt.Errorf("only %d/%d pods ready", len(ready), n)
+	readyCount := func() int { mu.Lock(); defer mu.Unlock(); return len(ready) }
+	if err := untilReady(ctx, w, n, readyCount, func(p *corev1.Pod) {
+		if !isReady(p) {
+			return
 		}
+		mu.Lock()
+		defer mu.Unlock()
+		if _, seen := ready[p.Name]; !seen {
+			ready[p.Name] = time.Now()
+			if ch := readyCh[p.Name]; ch != nil {
+				close(ch)
+			}
+		}
+	}); err != nil {
+		return err
 	}
 	wg.Wait()
 	var lat []float64
@@ -163,6 +157,25 @@ func printFigures(lat []float64, n int, took time.Duration, how string) {
 	fmt.Printf("%-44s %.2f s\n", "pod start latency, p95", q(0.95))
 	fmt.Printf("%-44s %.2f s\n", "pod start latency, max", lat[len(lat)-1])
 	fmt.Printf("%-44s %.0f\n", "pods/min ("+how+")", float64(n)/took.Minutes())
+}
+
+// untilReady hands every pod event of w (deletions aside) to seen until
+// ready reports n pods; it fails when the watch closes or ctx ends first.
+func untilReady(ctx context.Context, w watch.Interface, n int, ready func() int, seen func(*corev1.Pod)) error {
+	for ready() < n {
+		select {
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return fmt.Errorf("watch closed with %d/%d ready", ready(), n)
+			}
+			if p, isPod := ev.Object.(*corev1.Pod); isPod && ev.Type != watch.Deleted {
+				seen(p)
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("only %d/%d pods ready", ready(), n)
+		}
+	}
+	return nil
 }
 
 func isReady(p *corev1.Pod) bool {

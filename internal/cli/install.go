@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -76,6 +77,15 @@ func runInstall(cmd *cobra.Command, role string, f installFlags, configFile stri
 	case init != service.Systemd && init != service.OpenRC:
 		return fmt.Errorf("--init %q: want systemd or openrc", f.init)
 	}
+	// uninstall removes the data dir the service ran with: it must not
+	// depend on the directory install ran in.
+	dataDir, err := filepath.Abs(fs.Lookup("data-dir").Value.String())
+	if err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	if fs.Changed("data-dir") {
+		_ = fs.Set("data-dir", dataDir)
+	}
 	values, env := roleValues(fs)
 	bin := os.Getenv("SHOAL_PACKED") // the release's packed file, set by its unpacker
 	if bin == "" {
@@ -88,9 +98,8 @@ func runInstall(cmd *cobra.Command, role string, f installFlags, configFile stri
 	if role == "server" {
 		tools = append([]string{"kubectl"}, tools...)
 	}
-	dataDir := fs.Lookup("data-dir").Value.String()
-	m, err := service.Install(service.Options{Role: role, Root: f.root, Binary: bin, Config: values, Env: env,
-		Init: init, Tools: tools, Start: !f.noStart && f.root == "/", Out: cmd.OutOrStdout()}, dataDir)
+	m, err := service.Install(service.Options{Role: role, Root: f.root, Binary: bin, DataDir: dataDir, Config: values,
+		Env: env, Init: init, Tools: tools, Start: !f.noStart && f.root == "/", Out: cmd.OutOrStdout()})
 	if err != nil {
 		return err
 	}

@@ -27,15 +27,14 @@ func Run(dataDir string, out io.Writer) error {
 	self := os.Getpid()
 	locks := []string{filepath.Join(dataDir, "server", ".lock"), filepath.Join(dataDir, "agent", ".lock")}
 	all := processes("/proc")
-	mains, others := shoalsOf(all, dataDir, lockHolders("/proc", locks), self)
-	if len(mains) > 0 {
+	if mains, _ := shoalsOf(all, dataDir, lockHolders("/proc", locks), self); len(mains) > 0 {
 		pids := descendants(nil, mains, self) // the shoal processes alone
 		report("stopping shoal (pid %s)", pidList(pids))
 		stopGently(pids, 10*time.Second)
 	}
 	// Read again: shoal may have started shims or been restarted.
 	all = processes("/proc")
-	mains, others = shoalsOf(all, dataDir, lockHolders("/proc", locks), self)
+	mains, others := shoalsOf(all, dataDir, lockHolders("/proc", locks), self)
 	if pids := descendants(all, append(mains, others...), self); len(pids) > 0 {
 		report("killing %d processes of %s (containerd, shims, pods)", len(pids), dataDir)
 		kill(pids)

@@ -30,6 +30,8 @@ type Options struct {
 	Role   string // "server" or "agent"
 	Root   string // "/" on a device
 	Binary string // the file to install (the packed release when run from it)
+	// DataDir is the service's data dir, absolute (uninstall removes it).
+	DataDir string
 	// Config holds the role's flags the user gave, by long name (the
 	// values of list flags as lists); Env the secret ones, by variable.
 	Config map[string]any
@@ -81,8 +83,11 @@ func DetectInit(root string) (Init, error) {
 // Install writes every file, records them, and starts the service unless
 // o.Start is false. Files are written atomically; a failure leaves the
 // files written so far and says which one failed.
-func Install(o Options, dataDir string) (*Manifest, error) {
-	m := &Manifest{Role: o.Role, Init: o.Init, Unit: UnitName(o.Role), DataDir: dataDir}
+func Install(o Options) (*Manifest, error) {
+	if !filepath.IsAbs(o.DataDir) {
+		return nil, fmt.Errorf("--data-dir %q: want an absolute path", o.DataDir)
+	}
+	m := &Manifest{Role: o.Role, Init: o.Init, Unit: UnitName(o.Role), DataDir: o.DataDir}
 	put := func(path string, data []byte, mode os.FileMode) error {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(o.Root, path)), 0o755); err != nil {
 			return err
@@ -152,7 +157,10 @@ func copyBinary(from, to string) error {
 	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
 		return err
 	}
-	return atomicfile.WriteFrom(to, f, 0o755)
+	if err := atomicfile.WriteFrom(to, f, 0o755); err != nil {
+		return fmt.Errorf("%s: %w", to, err)
+	}
+	return nil
 }
 
 // symlinkTool links BinDir/tool to shoal, unless something else is there.

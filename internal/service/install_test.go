@@ -23,7 +23,7 @@ func install(t *testing.T, role string, init Init) (string, *Manifest) {
 	m, err := Install(Options{Role: role, Root: root, Binary: bin, Init: init, Out: &out,
 		Config: map[string]any{"node-name": "box1", "disable": []string{"ingress", "servicelb"}},
 		Env:    map[string]string{"SHOAL_TOKEN": "K10abc::server:secret"},
-		Tools:  []string{"kubectl", "crictl", "ctr"}}, "/var/lib/shoal")
+		Tools:  []string{"kubectl", "crictl", "ctr"}, DataDir: "/var/lib/shoal"})
 	if err != nil {
 		t.Fatalf("install: %v\n%s", err, out.String())
 	}
@@ -136,5 +136,14 @@ func TestOpenRCScriptParses(t *testing.T) {
 	body, _ := os.ReadFile(script)
 	if !strings.Contains(string(body), `command_args="agent"`) || !strings.Contains(string(body), "supervisor=supervise-daemon") {
 		t.Errorf("script:\n%s", body)
+	}
+}
+
+// uninstall removes the recorded data dir: a relative one would depend
+// on where uninstall runs.
+func TestInstallRefusesARelativeDataDir(t *testing.T) {
+	_, err := Install(Options{Role: "server", Root: t.TempDir(), DataDir: "data", Init: Systemd, Out: &bytes.Buffer{}})
+	if err == nil || !strings.Contains(err.Error(), `--data-dir "data"`) {
+		t.Errorf("err %v", err)
 	}
 }

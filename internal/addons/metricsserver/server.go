@@ -130,5 +130,5 @@ func (s *Server) Ready(ctx context.Context) error {
 	}
 }
 
-// Stop stops metrics-server; its endpoint is withdrawn first.
+// Stop stops metrics-server; its endpoint is withdrawn as it ends.
 func (s *Server) Stop(ctx context.Context) error { return s.Halt(ctx) }
