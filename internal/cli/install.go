@@ -89,7 +89,6 @@ func runInstall(cmd *cobra.Command, role string, f installFlags, configFile stri
 	values, env := roleValues(fs)
 	bin := os.Getenv("SHOAL_PACKED") // the release's packed file, set by its unpacker
 	if bin == "" {
-		var err error
 		if bin, err = os.Executable(); err != nil {
 			return err
 		}
